@@ -1,0 +1,35 @@
+# secconn: per-role TLS and authentication policy for PostgreSQL
+MODULE_big = secconn
+OBJS = \
+	src/secconn.o \
+	src/guc.o \
+	src/policy.o \
+	src/cipher.o \
+	src/label.o \
+	src/catalog.o \
+	src/facts.o \
+	src/evaluate.o \
+	src/hook.o \
+	src/shmem.o \
+	src/views.o
+PGFILEDESC = "secconn - per-role TLS and authentication policy"
+
+EXTENSION = secconn
+DATA = $(wildcard secconn--*.sql)
+
+# pg_regress suites run in a throwaway instance with secconn preloaded
+REGRESS = policy_labels
+REGRESS_OPTS = --temp-instance=tmp_check_regress \
+	--temp-config=$(srcdir)/test/regress.conf
+
+TAP_TESTS = 1
+PROVE_TESTS = test/*.pl
+PROVE_FLAGS = -I $(srcdir)/test
+
+SHLIB_LINK += -lssl -lcrypto
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare -Wno-clobbered
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

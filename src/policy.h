@@ -1,0 +1,108 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.h
+ *		The secconn policy language: parsed form and parser.
+ *
+ * A policy is a string of whitespace-separated, case-insensitive
+ * requirements (see policy.c for the grammar).  The parsed form is a flat
+ * struct with no pointers, so that it can live in a malloc'd GUC "extra"
+ * block as well as in palloc'd memory.
+ *
+ * This header and policy.c depend only on palloc and on cipher.h (OpenSSL),
+ * never on catalogs or GUCs, so that the parser can be fuzzed on its own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SECCONN_POLICY_H
+#define SECCONN_POLICY_H
+
+/* Longest policy text accepted, in bytes (labels stay far from TOAST). */
+#define SECCONN_MAX_POLICY_LEN		1024
+
+/* TLS protocol versions, ordered so that "at least" is ">=". */
+typedef enum SecconnTlsVersion
+{
+	SECCONN_TLS_NONE = 0,
+	SECCONN_TLS_1_0,
+	SECCONN_TLS_1_1,
+	SECCONN_TLS_1_2,
+	SECCONN_TLS_1_3
+} SecconnTlsVersion;
+
+typedef enum SecconnCipherReq
+{
+	SECCONN_CIPHER_ANY = 0,
+	SECCONN_CIPHER_STRONG,
+	SECCONN_CIPHER_LIST
+} SecconnCipherReq;
+
+typedef enum SecconnCertReq
+{
+	SECCONN_CERT_ANY = 0,
+	SECCONN_CERT_VERIFY_CA,		/* "clientcert" */
+	SECCONN_CERT_VERIFY_FULL	/* "clientcert=verify-full" */
+} SecconnCertReq;
+
+/*
+ * Authentication mechanisms, named as pg_hba.conf names its methods.  These
+ * are secconn's own numbers, never core's UserAuth values.
+ */
+typedef enum SecconnAuthMech
+{
+	SECCONN_AUTH_SCRAM_SHA_256 = 0,
+	SECCONN_AUTH_MD5,
+	SECCONN_AUTH_PASSWORD,
+	SECCONN_AUTH_CERT,
+	SECCONN_AUTH_TRUST,
+	SECCONN_AUTH_PEER,
+	SECCONN_AUTH_IDENT,
+	SECCONN_AUTH_GSS,
+	SECCONN_AUTH_SSPI,
+	SECCONN_AUTH_LDAP,
+	SECCONN_AUTH_RADIUS,
+	SECCONN_AUTH_PAM,
+	SECCONN_AUTH_BSD,
+	SECCONN_AUTH_OAUTH,
+	SECCONN_NUM_AUTH_MECHS
+} SecconnAuthMech;
+
+#define SECCONN_AUTH_UNKNOWN	(-1)
+
+/* Requirement kinds, as bits; each has one keyword (see secconn_req_keyword). */
+#define SECCONN_REQ_SSL			0x01
+#define SECCONN_REQ_MIN_TLS		0x02
+#define SECCONN_REQ_CIPHER		0x04
+#define SECCONN_REQ_AUTH		0x08
+#define SECCONN_REQ_CLIENTCERT	0x10
+#define SECCONN_NUM_REQS		5
+
+typedef struct SecconnPolicy
+{
+	bool		require_ssl;	/* "ssl", or implied by a transport keyword */
+	SecconnTlsVersion min_tls;	/* SECCONN_TLS_NONE: no minimum */
+	SecconnCipherReq cipher;
+	SecconnCertReq clientcert;
+	uint32		auth_mask;		/* bit (1 << SecconnAuthMech); 0: any */
+	bool		warn_only;		/* "mode=warn" */
+	char		cipher_list[SECCONN_MAX_POLICY_LEN + 1];	/* "cipher=LIST" */
+} SecconnPolicy;
+
+/* What was wrong with a policy text; both strings palloc'd. */
+typedef struct SecconnPolicyError
+{
+	char	   *word;			/* the offending word, as written */
+	char	   *detail;			/* a full sentence saying why */
+} SecconnPolicyError;
+
+extern bool secconn_policy_parse(const char *text, SecconnPolicy *policy,
+								 SecconnPolicyError *error);
+extern bool secconn_policy_is_empty(const SecconnPolicy *policy);
+extern char *secconn_policy_requirement_text(const SecconnPolicy *policy,
+											 int req);
+extern const char *secconn_req_keyword(int req);
+
+extern const char *secconn_auth_mech_name(int mech);
+extern int	secconn_auth_mech_from_name(const char *name);
+extern const char *secconn_tls_version_name(SecconnTlsVersion version);
+
+#endif							/* SECCONN_POLICY_H */

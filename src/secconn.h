@@ -1,0 +1,167 @@
+/*-------------------------------------------------------------------------
+ *
+ * secconn.h
+ *		Declarations shared by secconn's modules.
+ *
+ * The modules, one concern each:
+ *	secconn.c	_PG_init: calls each module's init
+ *	guc.c		secconn.* settings
+ *	policy.c	the policy language (parser; fuzzable)
+ *	cipher.c	cipher classification and cipher lists (OpenSSL)
+ *	label.c		the "secconn" SECURITY LABEL provider
+ *	catalog.c	catalog reads that work before a database is selected
+ *	facts.c		what a connection really has (TLS, cipher, mechanism, cert)
+ *	evaluate.c	policies + facts -> violations, and their descriptions
+ *	hook.c		the ClientAuthentication hook: enforce, warn, count
+ *	shmem.c		shared memory: per-backend slots, rejection ring, counters
+ *	views.c		SQL-callable functions behind the secconn_* views
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SECCONN_H
+#define SECCONN_H
+
+#include "postgres.h"
+
+#include "libpq/libpq-be.h"
+#include "nodes/pg_list.h"
+
+#include "compat.h"
+#include "policy.h"
+
+#define SECCONN_PROVIDER	"secconn"
+
+/* ---- guc.c ---- */
+
+typedef enum SecconnMode
+{
+	SECCONN_MODE_OFF,
+	SECCONN_MODE_WARN,
+	SECCONN_MODE_ENFORCE
+} SecconnMode;
+
+extern int	secconn_mode;
+extern bool secconn_exempt_local;
+extern int	secconn_history_size;
+extern char *secconn_default_policy_text;
+extern const SecconnPolicy *secconn_default_policy;	/* NULL when empty */
+
+extern void secconn_guc_init(void);
+
+/* ---- label.c ---- */
+
+extern void secconn_label_init(void);
+
+/* ---- facts.c ---- */
+
+typedef enum SecconnTransport
+{
+	SECCONN_TRANSPORT_PLAIN = 0,	/* unencrypted TCP */
+	SECCONN_TRANSPORT_TLS,
+	SECCONN_TRANSPORT_GSS,		/* GSSAPI encryption */
+	SECCONN_TRANSPORT_LOCAL		/* Unix-domain socket */
+} SecconnTransport;
+
+#define SECCONN_CIPHER_NAME_LEN		64
+#define SECCONN_DN_LEN				256
+
+/*
+ * Everything a policy is checked against.  Fixed size and pointer-free, so
+ * that a copy can sit in a shared memory slot and be re-evaluated there.
+ */
+typedef struct SecconnFacts
+{
+	SecconnTransport transport;
+	SecconnTlsVersion tls_version;	/* SECCONN_TLS_NONE unless TLS */
+	char		cipher[SECCONN_CIPHER_NAME_LEN];	/* OpenSSL name; "" unless TLS */
+	int			cipher_bits;
+	bool		cipher_strong;
+	int			auth_method;	/* SecconnAuthMech of the pg_hba line */
+	int			auth_mechanism; /* SecconnAuthMech that really ran */
+	bool		cert_present;	/* a certificate was presented... */
+	bool		cert_verified;	/* ...and verified against ssl_ca_file */
+	bool		cert_cn_fits;	/* cert_cn holds the whole CN */
+	char		cert_cn[NAMEDATALEN];
+	char		client_dn[SECCONN_DN_LEN];	/* truncated if longer */
+	char		role_name[NAMEDATALEN];
+} SecconnFacts;
+
+/* transport, TLS and certificate: valid at any time in a backend */
+extern void secconn_gather_transport_facts(Port *port, SecconnFacts *facts);
+/* pg_hba method and real mechanism: only during authentication (port->hba) */
+extern void secconn_gather_auth_facts(Port *port, Oid roleid,
+									  const char *password, SecconnFacts *facts);
+/* this session's facts: saved by the hook, else transport facts only */
+extern void secconn_current_facts(SecconnFacts *facts);
+extern const char *secconn_transport_name(SecconnTransport transport);
+extern char *secconn_describe_transport(const SecconnFacts *facts);
+
+/* ---- catalog.c ---- */
+
+typedef enum SecconnSourceKind
+{
+	SECCONN_SOURCE_DEFAULT,
+	SECCONN_SOURCE_ROLE,
+	SECCONN_SOURCE_DATABASE
+} SecconnSourceKind;
+
+/* One policy that applies to a connection, and where it came from. */
+typedef struct SecconnAppliedPolicy
+{
+	SecconnSourceKind kind;
+	char		object_name[NAMEDATALEN];	/* role or database; "" for default */
+	bool		valid;			/* false: the label does not parse */
+	char	   *invalid_reason; /* palloc'd sentence when !valid */
+	SecconnPolicy policy;
+} SecconnAppliedPolicy;
+
+extern Oid	secconn_lookup_role(const char *rolname, char **password);
+extern Oid	secconn_lookup_database(const char *datname);
+extern char *secconn_get_label(Oid classid, Oid objid);
+extern List *secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname);
+extern char *secconn_source_description(const SecconnAppliedPolicy *applied);
+
+/* ---- evaluate.c ---- */
+
+typedef struct SecconnVerdict
+{
+	int			enforced;		/* SECCONN_REQ_* violated by enforcing policies */
+	int			warned;			/* ... by mode=warn policies only */
+	bool		unevaluable;	/* some policy could not be evaluated */
+	char	   *client_detail;	/* one sentence per violation */
+	char	   *log_detail;		/* the same, plus sources and unevaluable reasons */
+	char	   *hint;
+} SecconnVerdict;
+
+extern int	secconn_policy_violations(const SecconnPolicy *policy,
+									  const SecconnFacts *facts);
+extern void secconn_evaluate(List *policies, const SecconnFacts *facts,
+							 SecconnVerdict *verdict);
+
+/* ---- hook.c ---- */
+
+extern void secconn_hook_init(void);
+
+/* ---- shmem.c ---- */
+
+typedef enum SecconnAction
+{
+	SECCONN_ACTION_ACCEPTED,	/* no violation */
+	SECCONN_ACTION_WARNED,		/* violations, admitted (warn) */
+	SECCONN_ACTION_REJECTED
+} SecconnAction;
+
+extern void secconn_shmem_init(void);
+extern bool secconn_shmem_ready(void);
+extern void secconn_count_check(SecconnAction action, int violations);
+extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts,
+								 const char *dbname, int violations);
+extern void secconn_publish_session(const SecconnFacts *facts, Oid roleid,
+									const char *dbname);
+
+/* ---- session state (hook.c): this backend's own facts ---- */
+
+extern bool secconn_session_facts_valid;
+extern SecconnFacts secconn_session_facts;
+
+#endif							/* SECCONN_H */
