@@ -27,8 +27,7 @@ PROVE_TESTS = test/*.pl
 PROVE_FLAGS = -I $(srcdir)/test
 
 SHLIB_LINK += -lssl -lcrypto
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wno-sign-compare -Wno-clobbered
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

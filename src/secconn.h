@@ -89,8 +89,8 @@ typedef struct SecconnFacts
 /* transport, TLS and certificate: valid at any time in a backend */
 extern void secconn_gather_transport_facts(Port *port, SecconnFacts *facts);
 /* pg_hba method and real mechanism: only during authentication (port->hba) */
-extern void secconn_gather_auth_facts(Port *port, Oid roleid,
-									  const char *password, SecconnFacts *facts);
+extern void secconn_gather_auth_facts(Port *port, const char *password,
+									  SecconnFacts *facts);
 /* this session's facts: saved by the hook, else transport facts only */
 extern void secconn_current_facts(SecconnFacts *facts);
 extern const char *secconn_transport_name(SecconnTransport transport);
@@ -153,13 +153,18 @@ typedef enum SecconnAction
 
 extern void secconn_shmem_init(void);
 extern bool secconn_shmem_ready(void);
-extern void secconn_count_check(SecconnAction action, int violations);
+/* counters: one call per checked connection (not in mode off) */
+extern void secconn_count_check(SecconnAction action, int violations,
+								int64 elapsed_ns);
+/* ring of rejected and warned connections */
 extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts,
-								 const char *dbname, int violations);
+								 const char *dbname, const char *client_addr,
+								 int violations);
+/* this backend's slot: written once per session, right after the hook */
 extern void secconn_publish_session(const SecconnFacts *facts, Oid roleid,
 									const char *dbname);
 
-/* ---- session state (hook.c): this backend's own facts ---- */
+/* ---- session state (facts.c): this backend's own facts, set by the hook ---- */
 
 extern bool secconn_session_facts_valid;
 extern SecconnFacts secconn_session_facts;

@@ -1,0 +1,185 @@
+/*-------------------------------------------------------------------------
+ *
+ * facts.c
+ *		What a connection really has: transport, TLS version, cipher,
+ *		client certificate, pg_hba method and the mechanism that really ran.
+ *
+ * The mechanism differs from the pg_hba method in one case: an "md5" line
+ * for a role whose stored secret is a SCRAM secret runs SCRAM
+ * (CheckPWChallengeAuth), while core still reports "md5".  secconn reports
+ * what ran.  Channel binding (SCRAM-SHA-256-PLUS) is private to core and is
+ * not reported.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/socket.h>
+#include <openssl/ssl.h>
+
+#include "libpq/crypt.h"
+#include "libpq/hba.h"
+#include "libpq/libpq-be.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+
+#include "cipher.h"
+#include "secconn.h"
+
+bool		secconn_session_facts_valid = false;
+SecconnFacts secconn_session_facts;
+
+#ifdef ENABLE_GSS
+static bool
+gss_encrypted(Port *port)
+{
+	return port->gss != NULL && be_gssapi_get_enc(port);
+}
+#else
+static bool
+gss_encrypted(Port *port)
+{
+	return false;
+}
+#endif
+
+static SecconnTlsVersion
+tls_version_of(int protocol)
+{
+	switch (protocol)
+	{
+		case TLS1_VERSION:
+			return SECCONN_TLS_1_0;
+		case TLS1_1_VERSION:
+			return SECCONN_TLS_1_1;
+		case TLS1_2_VERSION:
+			return SECCONN_TLS_1_2;
+		case TLS1_3_VERSION:
+			return SECCONN_TLS_1_3;
+	}
+	return SECCONN_TLS_NONE;
+}
+
+void
+secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
+{
+	memset(facts, 0, sizeof(*facts));
+	facts->auth_method = SECCONN_AUTH_UNKNOWN;
+	facts->auth_mechanism = SECCONN_AUTH_UNKNOWN;
+	if (port->user_name)
+		strlcpy(facts->role_name, port->user_name, sizeof(facts->role_name));
+
+	if (port->raddr.addr.ss_family == AF_UNIX)
+		facts->transport = SECCONN_TRANSPORT_LOCAL;
+	else if (port->ssl_in_use && port->ssl != NULL)
+		facts->transport = SECCONN_TRANSPORT_TLS;
+	else if (gss_encrypted(port))
+		facts->transport = SECCONN_TRANSPORT_GSS;
+	else
+		facts->transport = SECCONN_TRANSPORT_PLAIN;
+
+	if (facts->transport != SECCONN_TRANSPORT_TLS)
+		return;
+
+	{
+		int			protocol = SSL_version(port->ssl);
+		const SSL_CIPHER *cipher = SSL_get_current_cipher(port->ssl);
+
+		facts->tls_version = tls_version_of(protocol);
+		if (cipher != NULL)
+		{
+			strlcpy(facts->cipher, SSL_CIPHER_get_name(cipher),
+					sizeof(facts->cipher));
+			facts->cipher_bits = SSL_CIPHER_get_bits(cipher, NULL);
+			facts->cipher_strong = secconn_cipher_strong(cipher, protocol);
+		}
+	}
+
+	if (port->peer != NULL)
+	{
+		facts->cert_present = true;
+		facts->cert_verified = port->peer_cert_valid;
+		if (port->peer_cn)
+		{
+			facts->cert_cn_fits = strlen(port->peer_cn) < sizeof(facts->cert_cn);
+			strlcpy(facts->cert_cn, port->peer_cn, sizeof(facts->cert_cn));
+		}
+		be_tls_get_peer_subject_name(port, facts->client_dn,
+									 sizeof(facts->client_dn));
+	}
+}
+
+void
+secconn_gather_auth_facts(Port *port, const char *password,
+						  SecconnFacts *facts)
+{
+	if (port->hba == NULL)
+		return;
+
+	facts->auth_method =
+		secconn_auth_mech_from_name(hba_authname(port->hba->auth_method));
+	facts->auth_mechanism = facts->auth_method;
+
+	/* An md5 line runs SCRAM when the stored secret is a SCRAM secret. */
+	if (port->hba->auth_method == uaMD5 && password != NULL &&
+		get_password_type(password) == PASSWORD_TYPE_SCRAM_SHA_256)
+		facts->auth_mechanism = SECCONN_AUTH_SCRAM_SHA_256;
+}
+
+void
+secconn_current_facts(SecconnFacts *facts)
+{
+	if (secconn_session_facts_valid)
+	{
+		*facts = secconn_session_facts;
+		return;
+	}
+	if (MyProcPort != NULL)
+		secconn_gather_transport_facts(MyProcPort, facts);
+	else
+	{
+		memset(facts, 0, sizeof(*facts));
+		facts->transport = SECCONN_TRANSPORT_LOCAL;
+		facts->auth_method = SECCONN_AUTH_UNKNOWN;
+		facts->auth_mechanism = SECCONN_AUTH_UNKNOWN;
+	}
+}
+
+const char *
+secconn_transport_name(SecconnTransport transport)
+{
+	switch (transport)
+	{
+		case SECCONN_TRANSPORT_PLAIN:
+			return "plain";
+		case SECCONN_TRANSPORT_TLS:
+			return "tls";
+		case SECCONN_TRANSPORT_GSS:
+			return "gss";
+		case SECCONN_TRANSPORT_LOCAL:
+			return "local";
+	}
+	return "unknown";
+}
+
+/* "TLSv1.2 with AES128-SHA", "plain TCP", ...; palloc'd. */
+char *
+secconn_describe_transport(const SecconnFacts *facts)
+{
+	switch (facts->transport)
+	{
+		case SECCONN_TRANSPORT_PLAIN:
+			return pstrdup("plain TCP");
+		case SECCONN_TRANSPORT_GSS:
+			return pstrdup("GSSAPI encryption");
+		case SECCONN_TRANSPORT_LOCAL:
+			return pstrdup("a Unix-domain socket");
+		case SECCONN_TRANSPORT_TLS:
+			return psprintf("%s with %s",
+							secconn_tls_version_name(facts->tls_version) ?
+							secconn_tls_version_name(facts->tls_version) :
+							"an unknown TLS version",
+							facts->cipher[0] ? facts->cipher : "an unknown cipher");
+	}
+	return pstrdup("an unknown transport");
+}

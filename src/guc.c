@@ -1,0 +1,107 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *		secconn.* settings.
+ *
+ * secconn.mode, secconn.default_policy and secconn.exempt_local are
+ * reloadable (PGC_SIGHUP); secconn.history_size sizes shared memory and is
+ * fixed at server start.  The default policy is parsed once, in its check
+ * hook, so that a bad value on reload is refused with a log message and the
+ * old value (and its parsed form) stays in force.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "secconn.h"
+
+int			secconn_mode = SECCONN_MODE_ENFORCE;
+bool		secconn_exempt_local = true;
+int			secconn_history_size = 100;
+char	   *secconn_default_policy_text = NULL;
+const SecconnPolicy *secconn_default_policy = NULL;
+
+static const struct config_enum_entry mode_options[] = {
+	{"enforce", SECCONN_MODE_ENFORCE, false},
+	{"warn", SECCONN_MODE_WARN, false},
+	{"off", SECCONN_MODE_OFF, false},
+	{NULL, 0, false}
+};
+
+static bool
+check_default_policy(char **newval, void **extra, GucSource source)
+{
+	SecconnPolicy policy;
+	SecconnPolicyError error;
+	SecconnPolicy *parsed;
+
+	if (!secconn_policy_parse(*newval ? *newval : "", &policy, &error))
+	{
+		GUC_check_errmsg("invalid secconn requirement \"%s\"", error.word);
+		GUC_check_errdetail("%s", error.detail);
+		return false;
+	}
+
+	parsed = secconn_guc_malloc(sizeof(SecconnPolicy));
+	if (parsed == NULL)
+		return false;
+	memcpy(parsed, &policy, sizeof(SecconnPolicy));
+	*extra = parsed;
+	return true;
+}
+
+static void
+assign_default_policy(const char *newval, void *extra)
+{
+	const SecconnPolicy *policy = (const SecconnPolicy *) extra;
+
+	secconn_default_policy =
+		(policy && !secconn_policy_is_empty(policy)) ? policy : NULL;
+}
+
+void
+secconn_guc_init(void)
+{
+	DefineCustomEnumVariable("secconn.mode",
+							 "What secconn does with connections that violate a policy.",
+							 "enforce rejects them, warn logs them and lets them in, off checks nothing.",
+							 &secconn_mode,
+							 SECCONN_MODE_ENFORCE,
+							 mode_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("secconn.default_policy",
+							   "Policy that every connection must satisfy.",
+							   "A secconn policy, e.g. 'ssl min_tls=TLSv1.2'. Empty requires nothing.",
+							   &secconn_default_policy_text,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   check_default_policy, assign_default_policy, NULL);
+
+	DefineCustomBoolVariable("secconn.exempt_local",
+							 "Lets Unix-domain socket connections satisfy the transport requirements.",
+							 "ssl, min_tls, cipher and clientcert count as met on a Unix socket; auth still applies.",
+							 &secconn_exempt_local,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("secconn.history_size",
+							"Number of rejected and warned connections kept for secconn_rejections.",
+							NULL,
+							&secconn_history_size,
+							100,
+							1,
+							100000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("secconn");
+}

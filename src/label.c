@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * label.c
+ *		The "secconn" SECURITY LABEL provider: where policies are stored.
+ *
+ * Policies are labels on roles and databases, so they are transactional,
+ * replicate to standbys and travel with pg_dumpall -g / pg_dump --create.
+ *
+ * Core checks only that the caller may alter the object (a database owner
+ * may label its database, a CREATEROLE role may label roles).  A policy is a
+ * security control, so this provider demands superuser for setting and for
+ * removing a label, validates the policy, and caps its length so that the
+ * label is never TOASTed: the authentication hook reads labels before a
+ * database is selected, when a TOAST table cannot be read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/objectaddress.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "commands/seclabel.h"
+#include "miscadmin.h"
+
+#include "secconn.h"
+
+static void
+secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
+{
+	SecconnPolicy policy;
+	SecconnPolicyError error;
+
+	if (object->classId != AuthIdRelationId &&
+		object->classId != DatabaseRelationId)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("secconn policies can be set only on roles and databases")));
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to set or remove a secconn policy")));
+
+	if (seclabel == NULL)
+		return;
+
+	if (strlen(seclabel) > SECCONN_MAX_POLICY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("secconn policy is too long"),
+				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
+						   strlen(seclabel), SECCONN_MAX_POLICY_LEN)));
+
+	if (!secconn_policy_parse(seclabel, &policy, &error))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid secconn requirement \"%s\"", error.word),
+				 errdetail("%s", error.detail)));
+}
+
+void
+secconn_label_init(void)
+{
+	register_label_provider(SECCONN_PROVIDER, secconn_object_relabel);
+}

@@ -1,0 +1,366 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *		The secconn policy language.
+ *
+ * A policy is a string of requirements separated by white space.  Keywords
+ * and their fixed values are case-insensitive; a cipher list keeps its case,
+ * because OpenSSL's cipher names are case-sensitive.
+ *
+ *	ssl						the connection must use TLS
+ *	min_tls=V				TLS version at least V (TLSv1, TLSv1.1, TLSv1.2,
+ *							TLSv1.3); implies ssl
+ *	cipher=strong			a strong cipher (see cipher.c); implies ssl
+ *	cipher=LIST				a cipher selected by LIST (see cipher.c);
+ *							implies ssl
+ *	auth=M[,M...]			the mechanism that really authenticated the
+ *							session is one of these pg_hba method names
+ *	clientcert				a client certificate verified against
+ *							ssl_ca_file; implies ssl
+ *	clientcert=verify-full	as clientcert, and its CN equals the role name
+ *	mode=warn				violations of this policy are logged, not
+ *							enforced (mode=enforce, the default, also parses)
+ *
+ * Every keyword may appear once.  An unknown keyword, a bad or empty value,
+ * or a repeated keyword is an error naming the word; nothing is ignored.
+ *
+ * This file uses palloc and cipher.c only: no ereport, no catalogs, no GUCs.
+ * The parser reports errors through SecconnPolicyError so that its callers
+ * (the label provider, the GUC check hook, the authentication hook) each
+ * report them their own way, and so that it can be fuzzed on its own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "cipher.h"
+#include "compat.h"
+#include "policy.h"
+
+static const char *const auth_mech_names[SECCONN_NUM_AUTH_MECHS] = {
+	[SECCONN_AUTH_SCRAM_SHA_256] = "scram-sha-256",
+	[SECCONN_AUTH_MD5] = "md5",
+	[SECCONN_AUTH_PASSWORD] = "password",
+	[SECCONN_AUTH_CERT] = "cert",
+	[SECCONN_AUTH_TRUST] = "trust",
+	[SECCONN_AUTH_PEER] = "peer",
+	[SECCONN_AUTH_IDENT] = "ident",
+	[SECCONN_AUTH_GSS] = "gss",
+	[SECCONN_AUTH_SSPI] = "sspi",
+	[SECCONN_AUTH_LDAP] = "ldap",
+	[SECCONN_AUTH_RADIUS] = "radius",
+	[SECCONN_AUTH_PAM] = "pam",
+	[SECCONN_AUTH_BSD] = "bsd",
+	[SECCONN_AUTH_OAUTH] = "oauth",
+};
+
+static const char *const tls_version_names[] = {
+	[SECCONN_TLS_NONE] = NULL,
+	[SECCONN_TLS_1_0] = "TLSv1",
+	[SECCONN_TLS_1_1] = "TLSv1.1",
+	[SECCONN_TLS_1_2] = "TLSv1.2",
+	[SECCONN_TLS_1_3] = "TLSv1.3",
+};
+
+/* Bits of the keywords seen so far, to refuse repeats. */
+#define SEEN_SSL		0x01
+#define SEEN_MIN_TLS	0x02
+#define SEEN_CIPHER		0x04
+#define SEEN_AUTH		0x08
+#define SEEN_CLIENTCERT 0x10
+#define SEEN_MODE		0x20
+
+const char *
+secconn_auth_mech_name(int mech)
+{
+	if (mech < 0 || mech >= SECCONN_NUM_AUTH_MECHS)
+		return NULL;
+	return auth_mech_names[mech];
+}
+
+/* The mechanism for a pg_hba method name; SECCONN_AUTH_UNKNOWN if none. */
+int
+secconn_auth_mech_from_name(const char *name)
+{
+	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
+	{
+		if (i == SECCONN_AUTH_OAUTH && !SECCONN_HAVE_OAUTH)
+			continue;
+		if (pg_strcasecmp(name, auth_mech_names[i]) == 0)
+			return i;
+	}
+	return SECCONN_AUTH_UNKNOWN;
+}
+
+const char *
+secconn_tls_version_name(SecconnTlsVersion version)
+{
+	if (version <= SECCONN_TLS_NONE || version > SECCONN_TLS_1_3)
+		return NULL;
+	return tls_version_names[version];
+}
+
+const char *
+secconn_req_keyword(int req)
+{
+	switch (req)
+	{
+		case SECCONN_REQ_SSL:
+			return "ssl";
+		case SECCONN_REQ_MIN_TLS:
+			return "min_tls";
+		case SECCONN_REQ_CIPHER:
+			return "cipher";
+		case SECCONN_REQ_AUTH:
+			return "auth";
+		case SECCONN_REQ_CLIENTCERT:
+			return "clientcert";
+	}
+	return NULL;
+}
+
+bool
+secconn_policy_is_empty(const SecconnPolicy *policy)
+{
+	return !policy->require_ssl &&
+		policy->min_tls == SECCONN_TLS_NONE &&
+		policy->cipher == SECCONN_CIPHER_ANY &&
+		policy->clientcert == SECCONN_CERT_ANY &&
+		policy->auth_mask == 0;
+}
+
+/*
+ * The requirement of kind "req" as a policy would spell it, e.g.
+ * "min_tls=TLSv1.3" or "auth=scram-sha-256,cert"; palloc'd.
+ */
+char *
+secconn_policy_requirement_text(const SecconnPolicy *policy, int req)
+{
+	switch (req)
+	{
+		case SECCONN_REQ_SSL:
+			return pstrdup("ssl");
+		case SECCONN_REQ_MIN_TLS:
+			return psprintf("min_tls=%s",
+							secconn_tls_version_name(policy->min_tls));
+		case SECCONN_REQ_CIPHER:
+			if (policy->cipher == SECCONN_CIPHER_STRONG)
+				return pstrdup("cipher=strong");
+			return psprintf("cipher=%s", policy->cipher_list);
+		case SECCONN_REQ_AUTH:
+			{
+				/* "auth=" and every mechanism name with a comma fits */
+				char	   *text = palloc(16 * (SECCONN_NUM_AUTH_MECHS + 1));
+				char	   *end = text;
+
+				end += sprintf(end, "auth=");
+				for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
+				{
+					if (policy->auth_mask & (1U << i))
+						end += sprintf(end, "%s%s", end[-1] == '=' ? "" : ",",
+									   auth_mech_names[i]);
+				}
+				return text;
+			}
+		case SECCONN_REQ_CLIENTCERT:
+			if (policy->clientcert == SECCONN_CERT_VERIFY_FULL)
+				return pstrdup("clientcert=verify-full");
+			return pstrdup("clientcert");
+	}
+	return pstrdup("?");
+}
+
+/* Record an error about "word" (length len) and return false. */
+static bool
+policy_error(SecconnPolicyError *error, const char *word, size_t len,
+			 const char *detail)
+{
+	error->word = pnstrdup(word, len);
+	error->detail = pstrdup(detail);
+	return false;
+}
+
+static bool
+parse_auth_list(const char *value, size_t len, uint32 *mask)
+{
+	const char *item = value;
+	const char *end = value + len;
+
+	*mask = 0;
+	while (item <= end)
+	{
+		const char *comma = memchr(item, ',', end - item);
+		size_t		item_len = (comma ? comma : end) - item;
+		char		name[32];
+		int			mech;
+
+		if (item_len == 0 || item_len >= sizeof(name))
+			return false;
+		memcpy(name, item, item_len);
+		name[item_len] = '\0';
+		mech = secconn_auth_mech_from_name(name);
+		if (mech == SECCONN_AUTH_UNKNOWN)
+			return false;
+		*mask |= 1U << mech;
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
+	return true;
+}
+
+/*
+ * Parse one requirement "word" (not NUL-terminated, length len).
+ */
+static bool
+parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
+		   SecconnPolicyError *error)
+{
+	const char *eq = memchr(word, '=', len);
+	size_t		key_len = eq ? (size_t) (eq - word) : len;
+	const char *value = eq ? eq + 1 : NULL;
+	size_t		value_len = eq ? len - key_len - 1 : 0;
+	int			bit;
+
+#define KEY_IS(k) (key_len == strlen(k) && pg_strncasecmp(word, (k), key_len) == 0)
+#define VALUE_IS(v) (value_len == strlen(v) && pg_strncasecmp(value, (v), value_len) == 0)
+
+	if (KEY_IS("ssl"))
+		bit = SEEN_SSL;
+	else if (KEY_IS("min_tls"))
+		bit = SEEN_MIN_TLS;
+	else if (KEY_IS("cipher"))
+		bit = SEEN_CIPHER;
+	else if (KEY_IS("auth"))
+		bit = SEEN_AUTH;
+	else if (KEY_IS("clientcert"))
+		bit = SEEN_CLIENTCERT;
+	else if (KEY_IS("mode"))
+		bit = SEEN_MODE;
+	else
+		return policy_error(error, word, len,
+						   "Valid requirements are ssl, min_tls=, cipher=, auth=, clientcert and mode=.");
+
+	if (*seen & bit)
+		return policy_error(error, word, len,
+							"Each requirement may appear only once in a policy.");
+	*seen |= bit;
+
+	/* keywords that take no value, or an optional one */
+	if (bit == SEEN_SSL)
+	{
+		if (eq)
+			return policy_error(error, word, len,
+								"Requirement \"ssl\" takes no value.");
+		policy->require_ssl = true;
+		return true;
+	}
+	if (bit == SEEN_CLIENTCERT && !eq)
+	{
+		policy->clientcert = SECCONN_CERT_VERIFY_CA;
+		policy->require_ssl = true;
+		return true;
+	}
+	if (!eq || value_len == 0)
+		return policy_error(error, word, len,
+							"This requirement needs a value after \"=\".");
+
+	switch (bit)
+	{
+		case SEEN_MIN_TLS:
+			for (int v = SECCONN_TLS_1_0; v <= SECCONN_TLS_1_3; v++)
+			{
+				if (VALUE_IS(tls_version_names[v]))
+				{
+					policy->min_tls = v;
+					policy->require_ssl = true;
+					return true;
+				}
+			}
+			return policy_error(error, word, len,
+								"Valid TLS versions are TLSv1, TLSv1.1, TLSv1.2 and TLSv1.3.");
+
+		case SEEN_CIPHER:
+			if (VALUE_IS("strong"))
+				policy->cipher = SECCONN_CIPHER_STRONG;
+			else
+			{
+				char	   *list = pnstrdup(value, value_len);
+				char	   *problem = secconn_cipher_list_check(list);
+
+				if (problem)
+					return policy_error(error, word, len, problem);
+				policy->cipher = SECCONN_CIPHER_LIST;
+				strlcpy(policy->cipher_list, list, sizeof(policy->cipher_list));
+				pfree(list);
+			}
+			policy->require_ssl = true;
+			return true;
+
+		case SEEN_AUTH:
+			if (!parse_auth_list(value, value_len, &policy->auth_mask))
+				return policy_error(error, word, len,
+									SECCONN_HAVE_OAUTH ?
+									"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and oauth, separated by commas." :
+									"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam and bsd, separated by commas.");
+			return true;
+
+		case SEEN_CLIENTCERT:
+			if (!VALUE_IS("verify-full"))
+				return policy_error(error, word, len,
+									"The only value of clientcert is verify-full; plain \"clientcert\" requires a verified certificate.");
+			policy->clientcert = SECCONN_CERT_VERIFY_FULL;
+			policy->require_ssl = true;
+			return true;
+
+		case SEEN_MODE:
+			if (VALUE_IS("warn"))
+				policy->warn_only = true;
+			else if (!VALUE_IS("enforce"))
+				return policy_error(error, word, len,
+									"Valid modes are warn and enforce.");
+			return true;
+	}
+	return policy_error(error, word, len, "Unexpected requirement.");
+#undef KEY_IS
+#undef VALUE_IS
+}
+
+/*
+ * Parse "text" into *policy.  On failure return false with *error filled in;
+ * *policy is then undefined.
+ */
+bool
+secconn_policy_parse(const char *text, SecconnPolicy *policy,
+					 SecconnPolicyError *error)
+{
+	const char *p = text;
+	int			seen = 0;
+
+	memset(policy, 0, sizeof(*policy));
+	error->word = NULL;
+	error->detail = NULL;
+
+	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
+		return policy_error(error, text, 40,
+							psprintf("A policy may be at most %d bytes long.",
+									 SECCONN_MAX_POLICY_LEN));
+
+	for (;;)
+	{
+		const char *start;
+
+		while (*p && isspace((unsigned char) *p))
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p && !isspace((unsigned char) *p))
+			p++;
+		if (!parse_word(start, p - start, policy, &seen, error))
+			return false;
+	}
+	return true;
+}
