@@ -13,7 +13,9 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "secconn.h"
 
@@ -22,6 +24,15 @@ bool		secconn_exempt_local = true;
 int			secconn_history_size = 100;
 char	   *secconn_default_policy_text = NULL;
 const SecconnPolicy *secconn_default_policy = NULL;
+
+/*
+ * A bad secconn.default_policy in postgresql.conf at server start would be
+ * reported as a WARNING and replaced by the empty policy: the server would
+ * run with no default policy at all.  Remember the problem so that
+ * secconn_guc_init can refuse to start instead, as PostgreSQL does for a bad
+ * core setting.
+ */
+static char *startup_policy_problem = NULL;
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", SECCONN_MODE_ENFORCE, false},
@@ -41,6 +52,11 @@ check_default_policy(char **newval, void **extra, GucSource source)
 	{
 		GUC_check_errmsg("invalid secconn requirement \"%s\"", error.word);
 		GUC_check_errdetail("%s", error.detail);
+		if (process_shared_preload_libraries_in_progress && !IsUnderPostmaster)
+			startup_policy_problem =
+				MemoryContextStrdup(TopMemoryContext,
+									psprintf("Invalid requirement \"%s\": %s",
+											 error.word, error.detail));
 		return false;
 	}
 
@@ -104,4 +120,11 @@ secconn_guc_init(void)
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("secconn");
+
+	if (startup_policy_problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"secconn.default_policy\""),
+				 errdetail("%s", startup_policy_problem),
+				 errhint("Correct secconn.default_policy; the server does not start without a valid default policy.")));
 }
