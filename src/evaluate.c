@@ -123,7 +123,7 @@ hint_for(int req)
 		case SECCONN_REQ_MIN_TLS:
 			return "use a client that negotiates the required TLS version (libpq: ssl_min_protocol_version)";
 		case SECCONN_REQ_CIPHER:
-			return "allow a cipher the policy accepts, such as TLS_AES_256_GCM_SHA384 or ECDHE-RSA-AES256-GCM-SHA384, in the client's OpenSSL configuration";
+			return "use a cipher the policy accepts (for cipher=strong: TLS 1.3, or ECDHE with AES-GCM or ChaCha20-Poly1305 on TLS 1.2); the client's OpenSSL configuration decides what it offers";
 		case SECCONN_REQ_AUTH:
 			return "authenticate with a mechanism the policy accepts (for scram-sha-256, the role's password must be set again while password_encryption is scram-sha-256)";
 		case SECCONN_REQ_CLIENTCERT:
@@ -224,7 +224,7 @@ secconn_evaluate(List *policies, const SecconnFacts *facts,
 		appendStringInfo(&log, "%sRequirement \"%s\" is not met: %s. Demanded by %s.",
 						 log.len ? "\n" : "", v->requirement, v->had,
 						 v->sources.data);
-		if (!(hinted & v->req))
+		if (!(hinted & v->req) && (v->enforced || verdict->enforced == 0))
 		{
 			appendStringInfo(&hint, "%s%s", hinted ? "; " : "To comply, ",
 							 hint_for(v->req));
