@@ -18,13 +18,12 @@ EXTENSION = secconn
 DATA = $(wildcard secconn--*.sql)
 
 # pg_regress suites run in a throwaway instance with secconn preloaded
-REGRESS = policy_labels
+REGRESS = policy_labels views
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf
 
 TAP_TESTS = 1
 PROVE_TESTS = test/*.pl
-PROVE_FLAGS = -I $(srcdir)/test
 
 SHLIB_LINK += -lssl -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
@@ -32,3 +31,6 @@ PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# after the include: Makefile.global resets PROVE_FLAGS
+PROVE_FLAGS = -I $(srcdir)/test

@@ -50,7 +50,6 @@ check_default_policy(char **newval, void **extra, GucSource source)
 
 	if (!secconn_policy_parse(*newval ? *newval : "", &policy, &error))
 	{
-		GUC_check_errmsg("invalid secconn requirement \"%s\"", error.word);
 		GUC_check_errdetail("%s", error.detail);
 		if (process_shared_preload_libraries_in_progress && !IsUnderPostmaster)
 			startup_policy_problem =
