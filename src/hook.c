@@ -149,13 +149,13 @@ secconn_client_auth(Port *port, int status)
 	secconn_gather_transport_facts(port, &facts);
 	check_connection(port, &facts, secconn_mode != SECCONN_MODE_OFF, &result);
 
-	/* The session's own facts, for the views and session functions. */
+	/* The session's own facts, for the session functions. */
 	secconn_session_facts = facts;
 	secconn_session_facts_valid = true;
-	secconn_publish_session(&facts, result.roleid, port->database_name);
 
 	if (secconn_mode == SECCONN_MODE_OFF)
 	{
+		secconn_publish_session(&facts, result.roleid, port->database_name);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextDelete(cxt);
 		return;
@@ -180,6 +180,9 @@ secconn_client_auth(Port *port, int status)
 	if (action != SECCONN_ACTION_ACCEPTED)
 		secconn_record_event(action, &facts, port->database_name,
 							 port->remote_host, violations);
+	/* Only admitted sessions appear in secconn_connections. */
+	if (action != SECCONN_ACTION_REJECTED)
+		secconn_publish_session(&facts, result.roleid, port->database_name);
 
 	if (result.error || result.verdict.unevaluable)
 	{
