@@ -107,16 +107,18 @@ secconn_guc_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomIntVariable("secconn.history_size",
-							"Number of rejected and warned connections kept for secconn_rejections.",
-							NULL,
-							&secconn_history_size,
-							100,
-							1,
-							100000,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	/* It sizes shared memory, which exists only when preloaded. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("secconn.history_size",
+								"Number of rejected and warned connections kept for secconn_rejections.",
+								NULL,
+								&secconn_history_size,
+								100,
+								1,
+								100000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("secconn");
 

@@ -164,6 +164,56 @@ extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts
 extern void secconn_publish_session(const SecconnFacts *facts, Oid roleid,
 									const char *dbname);
 
+/* A consistent copy of one backend's slot (see secconn_read_session). */
+typedef struct SecconnSession
+{
+	int			pid;			/* 0: the slot is empty */
+	Oid			roleid;			/* the authenticated role; may be invalid */
+	char		dbname[NAMEDATALEN];	/* "" for physical replication */
+	SecconnFacts facts;
+} SecconnSession;
+
+/* Room for a numeric IPv6 address with scope, as getnameinfo writes it. */
+#define SECCONN_ADDR_LEN			64
+
+/* A copy of one entry of the rejection ring. */
+typedef struct SecconnEvent
+{
+	uint64		seq;			/* 1 for the first event since startup */
+	TimestampTz time;
+	int			pid;
+	SecconnAction action;		/* SECCONN_ACTION_WARNED or _REJECTED */
+	int			violations;		/* SECCONN_REQ_* bits */
+	SecconnTransport transport;
+	SecconnTlsVersion tls_version;
+	int			auth_method;	/* SecconnAuthMech or SECCONN_AUTH_UNKNOWN */
+	int			auth_mechanism;
+	char		role_name[NAMEDATALEN];
+	char		dbname[NAMEDATALEN];	/* "" for physical replication */
+	char		client_addr[SECCONN_ADDR_LEN];	/* numeric; "" if none */
+	char		cipher[SECCONN_CIPHER_NAME_LEN];
+} SecconnEvent;
+
+/* A snapshot of the counters. */
+typedef struct SecconnCounters
+{
+	int64		checked;
+	int64		accepted;
+	int64		warned;
+	int64		rejected;
+	int64		rejected_by[SECCONN_NUM_REQS];	/* index i: SECCONN_REQ bit 1 << i */
+	int64		hook_time_total_ns;
+	int64		hook_time_max_ns;
+	TimestampTz stats_reset;
+} SecconnCounters;
+
+/* readers, for views.c; all of them need secconn_shmem_ready() */
+extern int	secconn_session_slot_count(void);
+extern bool secconn_read_session(int index, SecconnSession *session);
+extern int	secconn_read_events(SecconnEvent **events);
+extern void secconn_read_counters(SecconnCounters *counters);
+extern void secconn_reset_counters(void);
+
 /* ---- session state (facts.c): this backend's own facts, set by the hook ---- */
 
 extern bool secconn_session_facts_valid;

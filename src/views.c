@@ -1,0 +1,744 @@
+/*-------------------------------------------------------------------------
+ *
+ * views.c
+ *		SQL-callable functions behind the secconn_* views.
+ *
+ *	secconn_connection_slots()		secconn_connections (with pg_stat_activity)
+ *	secconn_test_policy(text)		a policy tried on the open sessions
+ *	secconn_role_policies()			secconn_roles
+ *	secconn_policy_problem(text)	secconn_policies.problem
+ *	secconn_rejection_history()		secconn_rejections
+ *	secconn_stats_counters()		secconn_stats
+ *	secconn_stats_reset()
+ *	secconn_tls_version(), secconn_cipher(), secconn_cipher_bits(),
+ *	secconn_cipher_strong(), secconn_auth_mechanism()	this session
+ *									(C names secconn_session_*)
+ *	secconn_cipher_info(text)		any cipher, classified
+ *
+ * The functions that read shared memory raise an error when secconn is not
+ * preloaded; the others work either way.
+ *
+ * Privacy follows pg_stat_activity: the caller sees a session in full if it
+ * has the privileges of pg_read_all_stats or of the session's role
+ * (superusers have both); of other sessions, only the pid.  Compliance is
+ * computed at read time, against the policies in force at that moment, so
+ * that it says who would be rejected on reconnecting.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/crypt.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "cipher.h"
+#include "secconn.h"
+
+PG_FUNCTION_INFO_V1(secconn_connection_slots);
+PG_FUNCTION_INFO_V1(secconn_test_policy);
+PG_FUNCTION_INFO_V1(secconn_role_policies);
+PG_FUNCTION_INFO_V1(secconn_policy_problem);
+PG_FUNCTION_INFO_V1(secconn_rejection_history);
+PG_FUNCTION_INFO_V1(secconn_stats_counters);
+PG_FUNCTION_INFO_V1(secconn_stats_reset);
+PG_FUNCTION_INFO_V1(secconn_session_tls_version);
+PG_FUNCTION_INFO_V1(secconn_session_cipher);
+PG_FUNCTION_INFO_V1(secconn_session_cipher_bits);
+PG_FUNCTION_INFO_V1(secconn_session_cipher_strong);
+PG_FUNCTION_INFO_V1(secconn_session_auth_mechanism);
+PG_FUNCTION_INFO_V1(secconn_cipher_info);
+
+/* Output columns of secconn_connection_slots() */
+enum
+{
+	SLOT_PID,
+	SLOT_TRANSPORT,
+	SLOT_TLS_VERSION,
+	SLOT_CIPHER,
+	SLOT_CIPHER_BITS,
+	SLOT_CIPHER_STRONG,
+	SLOT_AUTH_METHOD,
+	SLOT_AUTH_MECHANISM,
+	SLOT_CERT_PRESENT,
+	SLOT_CERT_VERIFIED,
+	SLOT_CLIENT_DN,
+	SLOT_COMPLIANT,
+	SLOT_VIOLATIONS,
+	SLOT_NCOLS
+};
+
+static void
+require_shmem(void)
+{
+	if (!secconn_shmem_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("secconn must be loaded via \"shared_preload_libraries\""),
+				 errdetail("Per-session states, rejections and counters are kept in shared memory, which secconn sets up only when preloaded."),
+				 errhint("Add secconn to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/* May the current user see everything about a session of "roleid"? */
+static bool
+may_see_session(bool all_stats, Oid roleid)
+{
+	return all_stats ||
+		(OidIsValid(roleid) && has_privs_of_role(GetUserId(), roleid));
+}
+
+/* text[] of the keywords of the SECCONN_REQ_* bits in "violations". */
+static Datum
+violations_array(int violations)
+{
+	Datum		elems[SECCONN_NUM_REQS];
+	int			n = 0;
+
+	for (int i = 0; i < SECCONN_NUM_REQS; i++)
+	{
+		if (violations & (1 << i))
+			elems[n++] = CStringGetTextDatum(secconn_req_keyword(1 << i));
+	}
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+	return PointerGetDatum(construct_array_builtin(elems, n, TEXTOID));
+}
+
+/* The role of a session, even if the hook could not look it up. */
+static Oid
+session_role(const SecconnSession *session)
+{
+	if (OidIsValid(session->roleid))
+		return session->roleid;
+	if (session->facts.role_name[0] == '\0')
+		return InvalidOid;
+	return secconn_lookup_role(session->facts.role_name, NULL);
+}
+
+/*
+ * Evaluate every policy that applies to the session now.  Returns the
+ * violated requirements; *unevaluable says whether some policy could not be
+ * evaluated.
+ */
+static int
+session_violations(const SecconnSession *session, Oid roleid,
+				   bool *unevaluable)
+{
+	Oid			dbid = InvalidOid;
+	int			violations = 0;
+	ListCell   *cell;
+
+	/* A database with sessions cannot be renamed, so the name still fits. */
+	if (session->dbname[0] != '\0')
+		dbid = secconn_lookup_database(session->dbname);
+
+	*unevaluable = false;
+	foreach(cell, secconn_collect_policies(roleid, dbid, session->dbname))
+	{
+		SecconnAppliedPolicy *applied = lfirst(cell);
+
+		if (!applied->valid)
+			*unevaluable = true;
+		else
+			violations |= secconn_policy_violations(&applied->policy,
+													&session->facts);
+	}
+	return violations;
+}
+
+/* Fill the columns that describe the connection itself. */
+static void
+fill_fact_columns(const SecconnFacts *facts, Datum *values, bool *nulls)
+{
+	bool		tls = facts->transport == SECCONN_TRANSPORT_TLS;
+	const char *version = secconn_tls_version_name(facts->tls_version);
+	const char *method = secconn_auth_mech_name(facts->auth_method);
+	const char *mechanism = secconn_auth_mech_name(facts->auth_mechanism);
+
+	values[SLOT_TRANSPORT] =
+		CStringGetTextDatum(secconn_transport_name(facts->transport));
+	nulls[SLOT_TRANSPORT] = false;
+
+	if (tls && version)
+	{
+		values[SLOT_TLS_VERSION] = CStringGetTextDatum(version);
+		nulls[SLOT_TLS_VERSION] = false;
+	}
+	if (tls && facts->cipher[0] != '\0')
+	{
+		values[SLOT_CIPHER] = CStringGetTextDatum(facts->cipher);
+		nulls[SLOT_CIPHER] = false;
+		values[SLOT_CIPHER_BITS] = Int32GetDatum(facts->cipher_bits);
+		nulls[SLOT_CIPHER_BITS] = false;
+		values[SLOT_CIPHER_STRONG] = BoolGetDatum(facts->cipher_strong);
+		nulls[SLOT_CIPHER_STRONG] = false;
+	}
+	if (method)
+	{
+		values[SLOT_AUTH_METHOD] = CStringGetTextDatum(method);
+		nulls[SLOT_AUTH_METHOD] = false;
+	}
+	if (mechanism)
+	{
+		values[SLOT_AUTH_MECHANISM] = CStringGetTextDatum(mechanism);
+		nulls[SLOT_AUTH_MECHANISM] = false;
+	}
+	values[SLOT_CERT_PRESENT] = BoolGetDatum(facts->cert_present);
+	nulls[SLOT_CERT_PRESENT] = false;
+	values[SLOT_CERT_VERIFIED] =
+		BoolGetDatum(facts->cert_present && facts->cert_verified);
+	nulls[SLOT_CERT_VERIFIED] = false;
+	if (facts->cert_present && facts->client_dn[0] != '\0')
+	{
+		values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->client_dn);
+		nulls[SLOT_CLIENT_DN] = false;
+	}
+}
+
+/*
+ * One row per client backend or walsender that secconn's hook has seen and
+ * that is still alive: the facts recorded at authentication and compliance
+ * with the policies in force now.  The view secconn_connections joins
+ * pg_stat_activity, which also leaves out backends still authenticating.
+ */
+Datum
+secconn_connection_slots(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext rowcxt;
+	bool		all_stats;
+	int			nslots;
+
+	require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+
+	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "secconn row",
+								   ALLOCSET_DEFAULT_SIZES);
+	nslots = secconn_session_slot_count();
+
+	for (int i = 0; i < nslots; i++)
+	{
+		SecconnSession session;
+		Datum		values[SLOT_NCOLS];
+		bool		nulls[SLOT_NCOLS];
+		MemoryContext oldcxt;
+		Oid			roleid;
+
+		if (!secconn_read_session(i, &session))
+			continue;
+
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		memset(nulls, true, sizeof(nulls));
+		values[SLOT_PID] = Int32GetDatum(session.pid);
+		nulls[SLOT_PID] = false;
+
+		roleid = session_role(&session);
+		if (may_see_session(all_stats, roleid))
+		{
+			bool		unevaluable;
+			int			violations;
+
+			fill_fact_columns(&session.facts, values, nulls);
+
+			/* A known violation makes it non-compliant; else unknown. */
+			violations = session_violations(&session, roleid, &unevaluable);
+			if (violations || !unevaluable)
+			{
+				values[SLOT_COMPLIANT] = BoolGetDatum(violations == 0);
+				nulls[SLOT_COMPLIANT] = false;
+			}
+			values[SLOT_VIOLATIONS] = violations_array(violations);
+			nulls[SLOT_VIOLATIONS] = false;
+		}
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
+	}
+
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+/* Parse a policy given to a function, or raise the error SECURITY LABEL would. */
+static void
+parse_policy_arg(const char *policy_text, SecconnPolicy *policy)
+{
+	SecconnPolicyError error;
+
+	if (strlen(policy_text) > SECCONN_MAX_POLICY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("secconn policy is too long"),
+				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
+						   strlen(policy_text), SECCONN_MAX_POLICY_LEN)));
+	if (!secconn_policy_parse(policy_text, policy, &error))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid secconn requirement \"%s\"", error.word),
+				 errdetail("%s", error.detail)));
+}
+
+/*
+ * secconn_test_policy(policy text): which open sessions would violate this
+ * policy (alone, as if it were the only one) if they connected again now.
+ * One row per session the caller may see in full.
+ */
+Datum
+secconn_test_policy(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *policy_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SecconnPolicy policy;
+	bool		all_stats;
+	int			nslots;
+
+	require_shmem();
+	parse_policy_arg(policy_text, &policy);
+	InitMaterializedSRF(fcinfo, 0);
+
+	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	nslots = secconn_session_slot_count();
+
+	for (int i = 0; i < nslots; i++)
+	{
+		SecconnSession session;
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		int			violations;
+
+		if (!secconn_read_session(i, &session) ||
+			!may_see_session(all_stats, session_role(&session)))
+			continue;
+
+		violations = secconn_policy_violations(&policy, &session.facts);
+		values[0] = Int32GetDatum(session.pid);
+		values[1] = BoolGetDatum(violations == 0);
+		values[2] = violations_array(violations);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * secconn_policy_problem(policy text): NULL when the policy is valid, else
+ * the sentence SECURITY LABEL would have refused it with.
+ */
+Datum
+secconn_policy_problem(PG_FUNCTION_ARGS)
+{
+	char	   *policy_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SecconnPolicy policy;
+	SecconnPolicyError error;
+	char	   *problem;
+
+	if (strlen(policy_text) > SECCONN_MAX_POLICY_LEN)
+		problem = psprintf("The policy is %zu bytes long; the limit is %d bytes.",
+						   strlen(policy_text), SECCONN_MAX_POLICY_LEN);
+	else if (secconn_policy_parse(policy_text, &policy, &error))
+		PG_RETURN_NULL();
+	else
+		problem = psprintf("Invalid requirement \"%s\": %s",
+						   error.word, error.detail);
+	PG_RETURN_TEXT_P(cstring_to_text(problem));
+}
+
+/* A role's stored secret, classified; NULL when it has none. */
+static const char *
+password_type_name(const char *secret)
+{
+	if (secret == NULL || secret[0] == '\0')
+		return NULL;
+	switch (get_password_type(secret))
+	{
+		case PASSWORD_TYPE_SCRAM_SHA_256:
+			return "scram-sha-256";
+		case PASSWORD_TYPE_MD5:
+			return "md5";
+		case PASSWORD_TYPE_PLAINTEXT:
+			return "plaintext";
+	}
+	return NULL;
+}
+
+/*
+ * Every policy that applies to the role in some database, with its source:
+ * "default: ssl; role alice: min_tls=TLSv1.3; role staff: auth=cert".
+ * NULL when none does.  Same list as the hook uses, minus database labels.
+ */
+static char *
+effective_policy_text(Oid roleid)
+{
+	StringInfoData buf;
+	ListCell   *cell;
+
+	initStringInfo(&buf);
+	foreach(cell, secconn_collect_policies(roleid, InvalidOid, NULL))
+	{
+		SecconnAppliedPolicy *applied = lfirst(cell);
+		const char *sep = buf.len ? "; " : "";
+
+		if (applied->kind == SECCONN_SOURCE_DEFAULT)
+			appendStringInfo(&buf, "%sdefault: %s", sep,
+							 secconn_default_policy_text);
+		else if (applied->kind == SECCONN_SOURCE_ROLE)
+		{
+			Oid			group = secconn_lookup_role(applied->object_name, NULL);
+			char	   *label = OidIsValid(group) ?
+				secconn_get_label(AuthIdRelationId, group) : NULL;
+
+			if (label)
+				appendStringInfo(&buf, "%srole %s: %s", sep,
+								 quote_identifier(applied->object_name), label);
+		}
+	}
+	return buf.len ? buf.data : NULL;
+}
+
+typedef struct RoleRow
+{
+	Oid			oid;
+	NameData	rolname;
+	bool		rolcanlogin;
+	const char *password_type;
+} RoleRow;
+
+/*
+ * secconn_role_policies(): one row per role: rolname, rolcanlogin,
+ * password_type, policy (its own label), effective_policy.
+ */
+Datum
+secconn_role_policies(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *roles = NIL;
+	ListCell   *cell;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* Read pg_authid first, then the labels, with no scan left open. */
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tuple);
+		RoleRow    *row = palloc0(sizeof(RoleRow));
+		bool		isnull;
+		Datum		secret;
+
+		row->oid = form->oid;
+		row->rolname = form->rolname;
+		row->rolcanlogin = form->rolcanlogin;
+		secret = heap_getattr(tuple, Anum_pg_authid_rolpassword,
+							  RelationGetDescr(rel), &isnull);
+		if (!isnull)
+			row->password_type = password_type_name(TextDatumGetCString(secret));
+		roles = lappend(roles, row);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	foreach(cell, roles)
+	{
+		RoleRow    *row = lfirst(cell);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, true, true, true};
+		char	   *label = secconn_get_label(AuthIdRelationId, row->oid);
+		char	   *effective = effective_policy_text(row->oid);
+
+		values[0] = CStringGetTextDatum(NameStr(row->rolname));
+		values[1] = BoolGetDatum(row->rolcanlogin);
+		if (row->password_type)
+		{
+			values[2] = CStringGetTextDatum(row->password_type);
+			nulls[2] = false;
+		}
+		if (label)
+		{
+			values[3] = CStringGetTextDatum(label);
+			nulls[3] = false;
+		}
+		if (effective)
+		{
+			values[4] = CStringGetTextDatum(effective);
+			nulls[4] = false;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+static const char *
+action_name(SecconnAction action)
+{
+	switch (action)
+	{
+		case SECCONN_ACTION_ACCEPTED:
+			return "accepted";
+		case SECCONN_ACTION_WARNED:
+			return "warned";
+		case SECCONN_ACTION_REJECTED:
+			return "rejected";
+	}
+	return "unknown";
+}
+
+/* secconn_rejection_history(): the ring, oldest first. */
+Datum
+secconn_rejection_history(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SecconnEvent *events;
+	int			n;
+
+	require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+
+	n = secconn_read_events(&events);
+	for (int i = 0; i < n; i++)
+	{
+		SecconnEvent *e = &events[i];
+		Datum		values[13];
+		bool		nulls[13];
+		const char *version = secconn_tls_version_name(e->tls_version);
+		const char *method = secconn_auth_mech_name(e->auth_method);
+		const char *mechanism = secconn_auth_mech_name(e->auth_mechanism);
+
+		memset(nulls, true, sizeof(nulls));
+		values[0] = Int64GetDatum((int64) e->seq);
+		values[1] = TimestampTzGetDatum(e->time);
+		values[2] = Int32GetDatum(e->pid);
+		values[3] = CStringGetTextDatum(e->role_name);
+		nulls[0] = nulls[1] = nulls[2] = nulls[3] = false;
+		if (e->dbname[0] != '\0')
+		{
+			values[4] = CStringGetTextDatum(e->dbname);
+			nulls[4] = false;
+		}
+		if (e->client_addr[0] != '\0')
+		{
+			values[5] = DirectFunctionCall1(inet_in,
+											CStringGetDatum(e->client_addr));
+			nulls[5] = false;
+		}
+		values[6] = CStringGetTextDatum(secconn_transport_name(e->transport));
+		nulls[6] = false;
+		if (e->transport == SECCONN_TRANSPORT_TLS && version)
+		{
+			values[7] = CStringGetTextDatum(version);
+			nulls[7] = false;
+		}
+		if (e->transport == SECCONN_TRANSPORT_TLS && e->cipher[0] != '\0')
+		{
+			values[8] = CStringGetTextDatum(e->cipher);
+			nulls[8] = false;
+		}
+		if (method)
+		{
+			values[9] = CStringGetTextDatum(method);
+			nulls[9] = false;
+		}
+		if (mechanism)
+		{
+			values[10] = CStringGetTextDatum(mechanism);
+			nulls[10] = false;
+		}
+		values[11] = CStringGetTextDatum(action_name(e->action));
+		values[12] = violations_array(e->violations);
+		nulls[11] = nulls[12] = false;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* Nanoseconds as (fractional) microseconds. */
+static Datum
+ns_to_us(int64 ns)
+{
+	return Float8GetDatum((double) ns / 1000.0);
+}
+
+/* secconn_stats_counters(): one row of counters. */
+Datum
+secconn_stats_counters(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	SecconnCounters c;
+	Datum		values[12];
+	bool		nulls[12] = {0};
+	int			col = 0;
+
+	require_shmem();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	secconn_read_counters(&c);
+	values[col++] = Int64GetDatum(c.checked);
+	values[col++] = Int64GetDatum(c.accepted);
+	values[col++] = Int64GetDatum(c.warned);
+	values[col++] = Int64GetDatum(c.rejected);
+	for (int i = 0; i < SECCONN_NUM_REQS; i++)
+		values[col++] = Int64GetDatum(c.rejected_by[i]);
+	values[col++] = ns_to_us(c.hook_time_total_ns);
+	values[col++] = ns_to_us(c.hook_time_max_ns);
+	values[col++] = TimestampTzGetDatum(c.stats_reset);
+	Assert(col == lengthof(values));
+
+	tupdesc = BlessTupleDesc(tupdesc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* secconn_stats_reset(): zero the counters; the rejection ring stays. */
+Datum
+secconn_stats_reset(PG_FUNCTION_ARGS)
+{
+	require_shmem();
+	secconn_reset_counters();
+	PG_RETURN_VOID();
+}
+
+/*
+ * The current session: what the hook recorded, else (not preloaded, or a
+ * process the hook never saw) what the connection has now.
+ */
+static bool
+current_tls_facts(SecconnFacts *facts)
+{
+	secconn_current_facts(facts);
+	return facts->transport == SECCONN_TRANSPORT_TLS;
+}
+
+Datum
+secconn_session_tls_version(PG_FUNCTION_ARGS)
+{
+	SecconnFacts facts;
+	const char *version;
+
+	if (!current_tls_facts(&facts) ||
+		(version = secconn_tls_version_name(facts.tls_version)) == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(version));
+}
+
+Datum
+secconn_session_cipher(PG_FUNCTION_ARGS)
+{
+	SecconnFacts facts;
+
+	if (!current_tls_facts(&facts) || facts.cipher[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(facts.cipher));
+}
+
+Datum
+secconn_session_cipher_bits(PG_FUNCTION_ARGS)
+{
+	SecconnFacts facts;
+
+	if (!current_tls_facts(&facts) || facts.cipher[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(facts.cipher_bits);
+}
+
+Datum
+secconn_session_cipher_strong(PG_FUNCTION_ARGS)
+{
+	SecconnFacts facts;
+
+	if (!current_tls_facts(&facts) || facts.cipher[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(facts.cipher_strong);
+}
+
+/*
+ * The mechanism that really authenticated this session.  Only the hook can
+ * know it (it needs the pg_hba line, gone after authentication), so NULL,
+ * with a NOTICE, when the hook did not run.
+ */
+Datum
+secconn_session_auth_mechanism(PG_FUNCTION_ARGS)
+{
+	const char *name;
+
+	if (!secconn_session_facts_valid)
+	{
+		if (!secconn_shmem_ready())
+			ereport(NOTICE,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("secconn is not loaded via \"shared_preload_libraries\""),
+					 errdetail("The authentication mechanism is recorded only by secconn's authentication hook."),
+					 errhint("Add secconn to shared_preload_libraries in postgresql.conf and restart the server.")));
+		else
+			ereport(NOTICE,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("secconn did not see this session authenticate"),
+					 errdetail("Only client connections are authenticated; background processes are not.")));
+		PG_RETURN_NULL();
+	}
+
+	name = secconn_auth_mech_name(secconn_session_facts.auth_mechanism);
+	if (name == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(name));
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * secconn_cipher_info(name): a cipher, by OpenSSL or RFC name, as OpenSSL
+ * describes it, plus whether secconn counts it as strong.  NULL for a name
+ * OpenSSL does not know (so that it can run over a column of names).
+ */
+Datum
+secconn_cipher_info(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SecconnCipherInfo info;
+	TupleDesc	tupdesc;
+	Datum		values[11];
+	bool		nulls[11] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (!secconn_cipher_lookup(name, &info))
+		PG_RETURN_NULL();
+
+	values[0] = text_or_null(info.name, &nulls[0]);
+	values[1] = text_or_null(info.standard_name, &nulls[1]);
+	values[2] = text_or_null(info.protocol, &nulls[2]);
+	values[3] = text_or_null(info.kx, &nulls[3]);
+	values[4] = text_or_null(info.auth, &nulls[4]);
+	values[5] = text_or_null(info.enc, &nulls[5]);
+	values[6] = text_or_null(info.mac, &nulls[6]);
+	values[7] = BoolGetDatum(info.aead);
+	values[8] = BoolGetDatum(info.forward_secrecy);
+	values[9] = Int32GetDatum(info.bits);
+	values[10] = BoolGetDatum(info.strong);
+
+	tupdesc = BlessTupleDesc(tupdesc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
