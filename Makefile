@@ -18,7 +18,7 @@ EXTENSION = secconn
 DATA = $(wildcard secconn--*.sql)
 
 # pg_regress suites run in a throwaway instance with secconn preloaded
-REGRESS = policy_labels views
+REGRESS = policy_labels views hostile
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf
 

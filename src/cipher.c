@@ -551,6 +551,11 @@ check_openssl_entry(SSL_CTX *ctx, const char *entry, bool first)
 						entry);
 	}
 
+	/* OpenSSL would read "ALL@SECLEVEL=3" as two rules; allow "@" only first. */
+	if (strchr(entry + 1, '@') != NULL)
+		return psprintf("\"%s\" has a command in the middle; put \"@STRENGTH\" in an entry of its own.",
+						entry);
+
 	if (entry[0] == '!' || entry[0] == '-' || entry[0] == '+')
 	{
 		if (entry[1] == '\0' || strchr("!-+@", entry[1]) != NULL)

@@ -33,8 +33,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "cipher.h"
 #include "compat.h"
 #include "policy.h"
@@ -64,6 +62,38 @@ static const char *const tls_version_names[] = {
 	[SECCONN_TLS_1_3] = "TLSv1.3",
 };
 
+/*
+ * The grammar is ASCII.  Case folding and white space are ASCII-only, so that
+ * a label parses the same in every locale: the label provider runs in the
+ * database's locale, the authentication hook in the server's.
+ */
+static bool
+is_policy_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		c == '\f' || c == '\v';
+}
+
+static char
+ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* Does s (length len, not NUL-terminated) equal word, ignoring ASCII case? */
+static bool
+ascii_caseeq(const char *s, size_t len, const char *word)
+{
+	if (strlen(word) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (ascii_lower(s[i]) != ascii_lower(word[i]))
+			return false;
+	}
+	return true;
+}
+
 /* Bits of the keywords seen so far, to refuse repeats. */
 #define SEEN_SSL		0x01
 #define SEEN_MIN_TLS	0x02
@@ -88,7 +118,7 @@ secconn_auth_mech_from_name(const char *name)
 	{
 		if (i == SECCONN_AUTH_OAUTH && !SECCONN_HAVE_OAUTH)
 			continue;
-		if (pg_strcasecmp(name, auth_mech_names[i]) == 0)
+		if (ascii_caseeq(name, strlen(name), auth_mech_names[i]))
 			return i;
 	}
 	return SECCONN_AUTH_UNKNOWN;
@@ -224,8 +254,8 @@ parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
 	size_t		value_len = eq ? len - key_len - 1 : 0;
 	int			bit;
 
-#define KEY_IS(k) (key_len == strlen(k) && pg_strncasecmp(word, (k), key_len) == 0)
-#define VALUE_IS(v) (value_len == strlen(v) && pg_strncasecmp(value, (v), value_len) == 0)
+#define KEY_IS(k) ascii_caseeq(word, key_len, (k))
+#define VALUE_IS(v) ascii_caseeq(value, value_len, (v))
 
 	if (KEY_IS("ssl"))
 		bit = SEEN_SSL;
@@ -344,20 +374,27 @@ secconn_policy_parse(const char *text, SecconnPolicy *policy,
 	error->detail = NULL;
 
 	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
-		return policy_error(error, text, 40,
+	{
+		/* Name its start, cut before any non-ASCII byte so no character is split. */
+		size_t		len = 0;
+
+		while (len < 40 && text[len] != '\0' && (unsigned char) text[len] < 0x80)
+			len++;
+		return policy_error(error, text, len,
 							psprintf("A policy may be at most %d bytes long.",
 									 SECCONN_MAX_POLICY_LEN));
+	}
 
 	for (;;)
 	{
 		const char *start;
 
-		while (*p && isspace((unsigned char) *p))
+		while (*p && is_policy_space(*p))
 			p++;
 		if (*p == '\0')
 			break;
 		start = p;
-		while (*p && !isspace((unsigned char) *p))
+		while (*p && !is_policy_space(*p))
 			p++;
 		if (!parse_word(start, p - start, policy, &seen, error))
 			return false;
