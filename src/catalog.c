@@ -164,8 +164,9 @@ roles_containing(Oid roleid)
 	return roles;
 }
 
-static char *
-role_name(Oid roleid)
+/* The name of a role, palloc'd; its OID in digits if it has gone. */
+char *
+secconn_role_name(Oid roleid)
 {
 	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
 	char	   *name;
@@ -178,14 +179,17 @@ role_name(Oid roleid)
 }
 
 static List *
-append_applied(List *policies, SecconnSourceKind kind, const char *name,
-			   const char *text)
+append_applied(List *policies, SecconnSourceKind kind, Oid objid,
+			   const char *name, char *text)
 {
 	SecconnAppliedPolicy *applied = palloc0(sizeof(SecconnAppliedPolicy));
 	SecconnPolicyError error;
 
 	applied->kind = kind;
-	strlcpy(applied->object_name, name, sizeof(applied->object_name));
+	applied->object_id = objid;
+	if (name)
+		strlcpy(applied->object_name, name, sizeof(applied->object_name));
+	applied->label = text;
 	applied->valid = secconn_policy_parse(text, &applied->policy, &error);
 	if (!applied->valid)
 		applied->invalid_reason =
@@ -222,9 +226,10 @@ secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
 			Oid			role = lfirst_oid(cell);
 			char	   *label = secconn_get_label(AuthIdRelationId, role);
 
+			/* No name lookup here: a role is named only in messages. */
 			if (label)
 				policies = append_applied(policies, SECCONN_SOURCE_ROLE,
-										  role_name(role), label);
+										  role, NULL, label);
 		}
 	}
 
@@ -234,7 +239,7 @@ secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
 
 		if (label)
 			policies = append_applied(policies, SECCONN_SOURCE_DATABASE,
-									  dbname, label);
+									  dbid, dbname, label);
 	}
 	return policies;
 }
@@ -248,7 +253,8 @@ secconn_source_description(const SecconnAppliedPolicy *applied)
 		case SECCONN_SOURCE_DEFAULT:
 			return pstrdup("the default policy");
 		case SECCONN_SOURCE_ROLE:
-			return psprintf("the label on role \"%s\"", applied->object_name);
+			return psprintf("the label on role \"%s\"",
+							secconn_role_name(applied->object_id));
 		case SECCONN_SOURCE_DATABASE:
 			return psprintf("the label on database \"%s\"", applied->object_name);
 	}

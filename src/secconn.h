@@ -109,7 +109,11 @@ typedef enum SecconnSourceKind
 typedef struct SecconnAppliedPolicy
 {
 	SecconnSourceKind kind;
-	char		object_name[NAMEDATALEN];	/* role or database; "" for default */
+	Oid			object_id;		/* the role or database; invalid for default */
+	char		object_name[NAMEDATALEN];	/* database name; roles are named
+											 * only when needed, see
+											 * secconn_source_description */
+	char	   *label;			/* the label's text; NULL for the default */
 	bool		valid;			/* false: the label does not parse */
 	char	   *invalid_reason; /* palloc'd sentence when !valid */
 	SecconnPolicy policy;
@@ -120,6 +124,7 @@ extern Oid	secconn_lookup_database(const char *datname);
 extern char *secconn_get_label(Oid classid, Oid objid);
 extern List *secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname);
 extern char *secconn_source_description(const SecconnAppliedPolicy *applied);
+extern char *secconn_role_name(Oid roleid);
 
 /* ---- evaluate.c ---- */
 

@@ -131,24 +131,59 @@ session_role(const SecconnSession *session)
 }
 
 /*
+ * The policies that apply to (role, database) now.  Sessions of the same role
+ * and database share them, so they are collected once per call, in the
+ * call's memory context, and kept in *cache.
+ */
+typedef struct PolicyCacheEntry
+{
+	Oid			roleid;
+	char		dbname[NAMEDATALEN];
+	List	   *policies;
+} PolicyCacheEntry;
+
+static List *
+policies_for(List **cache, MemoryContext cxt, Oid roleid, const char *dbname)
+{
+	ListCell   *cell;
+	PolicyCacheEntry *entry;
+	MemoryContext oldcxt;
+	Oid			dbid = InvalidOid;
+
+	foreach(cell, *cache)
+	{
+		entry = lfirst(cell);
+		if (entry->roleid == roleid && strcmp(entry->dbname, dbname) == 0)
+			return entry->policies;
+	}
+
+	oldcxt = MemoryContextSwitchTo(cxt);
+	entry = palloc(sizeof(PolicyCacheEntry));
+	entry->roleid = roleid;
+	strlcpy(entry->dbname, dbname, sizeof(entry->dbname));
+	/* A database with sessions cannot be renamed, so the name still fits. */
+	if (dbname[0] != '\0')
+		dbid = secconn_lookup_database(dbname);
+	entry->policies = secconn_collect_policies(roleid, dbid, dbname);
+	*cache = lappend(*cache, entry);
+	MemoryContextSwitchTo(oldcxt);
+	return entry->policies;
+}
+
+/*
  * Evaluate every policy that applies to the session now.  Returns the
  * violated requirements; *unevaluable says whether some policy could not be
  * evaluated.
  */
 static int
-session_violations(const SecconnSession *session, Oid roleid,
+session_violations(const SecconnSession *session, List *policies,
 				   bool *unevaluable)
 {
-	Oid			dbid = InvalidOid;
 	int			violations = 0;
 	ListCell   *cell;
 
-	/* A database with sessions cannot be renamed, so the name still fits. */
-	if (session->dbname[0] != '\0')
-		dbid = secconn_lookup_database(session->dbname);
-
 	*unevaluable = false;
-	foreach(cell, secconn_collect_policies(roleid, dbid, session->dbname))
+	foreach(cell, policies)
 	{
 		SecconnAppliedPolicy *applied = lfirst(cell);
 
@@ -221,6 +256,8 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext rowcxt;
+	MemoryContext callcxt = CurrentMemoryContext;
+	List	   *policy_cache = NIL;
 	bool		all_stats;
 	int			nslots;
 
@@ -257,7 +294,10 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 			fill_fact_columns(&session.facts, values, nulls);
 
 			/* A known violation makes it non-compliant; else unknown. */
-			violations = session_violations(&session, roleid, &unevaluable);
+			violations = session_violations(&session,
+											policies_for(&policy_cache, callcxt,
+														 roleid, session.dbname),
+											&unevaluable);
 			if (violations || !unevaluable)
 			{
 				values[SLOT_COMPLIANT] = BoolGetDatum(violations == 0);
@@ -398,15 +438,9 @@ effective_policy_text(Oid roleid)
 			appendStringInfo(&buf, "%sdefault: %s", sep,
 							 secconn_default_policy_text);
 		else if (applied->kind == SECCONN_SOURCE_ROLE)
-		{
-			Oid			group = secconn_lookup_role(applied->object_name, NULL);
-			char	   *label = OidIsValid(group) ?
-				secconn_get_label(AuthIdRelationId, group) : NULL;
-
-			if (label)
-				appendStringInfo(&buf, "%srole %s: %s", sep,
-								 quote_identifier(applied->object_name), label);
-		}
+			appendStringInfo(&buf, "%srole %s: %s", sep,
+							 quote_identifier(secconn_role_name(applied->object_id)),
+							 applied->label);
 	}
 	return buf.len ? buf.data : NULL;
 }
