@@ -25,11 +25,33 @@
 
 #include "secconn.h"
 
+/*
+ * Parse a policy given in SQL, or raise the error SECURITY LABEL raises for
+ * it: the same words for a label, and for a policy passed to a function.
+ */
+void
+secconn_policy_parse_or_error(const char *text, SecconnPolicy *policy)
+{
+	SecconnPolicyError error;
+
+	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("secconn policy is too long"),
+				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
+						   strlen(text), SECCONN_MAX_POLICY_LEN)));
+
+	if (!secconn_policy_parse(text, policy, &error))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid secconn requirement \"%s\"", error.word),
+				 errdetail("%s", error.detail)));
+}
+
 static void
 secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
 {
 	SecconnPolicy policy;
-	SecconnPolicyError error;
 
 	if (object->classId != AuthIdRelationId &&
 		object->classId != DatabaseRelationId)
@@ -45,18 +67,7 @@ secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
 	if (seclabel == NULL)
 		return;
 
-	if (strlen(seclabel) > SECCONN_MAX_POLICY_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("secconn policy is too long"),
-				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
-						   strlen(seclabel), SECCONN_MAX_POLICY_LEN)));
-
-	if (!secconn_policy_parse(seclabel, &policy, &error))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid secconn requirement \"%s\"", error.word),
-				 errdetail("%s", error.detail)));
+	secconn_policy_parse_or_error(seclabel, &policy);
 }
 
 void

@@ -51,6 +51,7 @@ extern void secconn_guc_init(void);
 /* ---- label.c ---- */
 
 extern void secconn_label_init(void);
+extern void secconn_policy_parse_or_error(const char *text, SecconnPolicy *policy);
 
 /* ---- facts.c ---- */
 

@@ -316,25 +316,6 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Parse a policy given to a function, or raise the error SECURITY LABEL would. */
-static void
-parse_policy_arg(const char *policy_text, SecconnPolicy *policy)
-{
-	SecconnPolicyError error;
-
-	if (strlen(policy_text) > SECCONN_MAX_POLICY_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("secconn policy is too long"),
-				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
-						   strlen(policy_text), SECCONN_MAX_POLICY_LEN)));
-	if (!secconn_policy_parse(policy_text, policy, &error))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid secconn requirement \"%s\"", error.word),
-				 errdetail("%s", error.detail)));
-}
-
 /*
  * secconn_test_policy(policy text): which open sessions would violate this
  * policy (alone, as if it were the only one) if they connected again now.
@@ -350,7 +331,7 @@ secconn_test_policy(PG_FUNCTION_ARGS)
 	int			nslots;
 
 	require_shmem();
-	parse_policy_arg(policy_text, &policy);
+	secconn_policy_parse_or_error(policy_text, &policy);
 	InitMaterializedSRF(fcinfo, 0);
 
 	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
