@@ -178,8 +178,7 @@ secconn_client_auth(Port *port, int status)
 						result.verdict.enforced : violations,
 						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9));
 	if (action != SECCONN_ACTION_ACCEPTED)
-		secconn_record_event(action, &facts, port->database_name,
-							 port->remote_host, violations);
+		secconn_record_event(action, &facts, port->database_name, violations);
 	/* Only admitted sessions appear in secconn_connections. */
 	if (action != SECCONN_ACTION_REJECTED)
 		secconn_publish_session(&facts, result.roleid, port->database_name);

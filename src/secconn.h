@@ -164,8 +164,7 @@ extern void secconn_count_check(SecconnAction action, int violations,
 								int64 elapsed_ns);
 /* ring of rejected and warned connections */
 extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts,
-								 const char *dbname, const char *client_addr,
-								 int violations);
+								 const char *dbname, int violations);
 /* this backend's slot: written once per session, right after the hook */
 extern void secconn_publish_session(const SecconnFacts *facts, Oid roleid,
 									const char *dbname);

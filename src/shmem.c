@@ -357,13 +357,12 @@ client_address(char *buf, size_t len)
 
 /*
  * Append a rejected or warned connection attempt to the ring, overwriting
- * the oldest entry once it is full.  client_addr (port->remote_host) is not
- * used: the numeric address is taken from MyProcPort instead.
+ * the oldest entry once it is full.  The client's address is taken from
+ * MyProcPort in numeric form (port->remote_host may be a host name).
  */
 void
 secconn_record_event(SecconnAction action, const SecconnFacts *facts,
-					 const char *dbname, const char *client_addr,
-					 int violations)
+					 const char *dbname, int violations)
 {
 	SecconnEvent event;
 	SecconnEvent *entry;
