@@ -56,8 +56,8 @@
  *	  DATABASE, and a catalog cache reset (sinval overflow), which calls
  *	  every callback.
  *	- At the end of a transaction that is pending: XACT_EVENT_COMMIT (and
- *	  PARALLEL_COMMIT, PREPARE) bumps and clears the flag; an abort clears
- *	  it.  In PostgreSQL 15 CommitTransaction (xact.c) runs
+ *	  every other end event: PARALLEL_COMMIT, PREPARE, ABORT) bumps and
+ *	  clears the flag.  In PostgreSQL 15 CommitTransaction (xact.c) runs
  *	  ProcArrayEndTransaction, so the change is visible to new snapshots,
  *	  and only then CallXactCallbacks(XACT_EVENT_COMMIT); but
  *	  AtEOXact_Inval, which queues the shared invalidation messages, runs
@@ -238,14 +238,18 @@ xact_ended(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+
+			/*
+			 * After an abort the bump is usually not needed, but it costs
+			 * one full check per cached key, and it covers a commit that an
+			 * error in another module's XACT_EVENT_COMMIT callback (run
+			 * before ours) turned into an abort after the commit record.
+			 */
 			if (change_pending)
 				bump_generation();
 			change_pending = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			change_pending = false;
-			bump_after_inval = false;
 			break;
 		default:
 			break;
