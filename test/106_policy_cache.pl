@@ -24,10 +24,12 @@ use FindBin;
 use lib $FindBin::RealBin;
 use SecconnTest;
 
-# No autovacuum: its launcher's catalog reads would invalidate the cache at
-# random moments (harmless, but the hit counts below would be off).
+# No autovacuum and no logical replication launcher: their transactions
+# process the catalog invalidations at random moments, which empties the
+# cache (harmless, but the hit counts below would be off).
 my $node = new_node('policy_cache',
-	extra_conf => "autovacuum = off\nmax_prepared_transactions = 5\n");
+	extra_conf => "autovacuum = off\nmax_logical_replication_workers = 0\n"
+	  . "max_prepared_transactions = 5\n");
 
 sql_ok($node, qq{
 CREATE EXTENSION secconn;
