@@ -187,6 +187,7 @@ CREATE FUNCTION secconn_stats_counters(
     OUT rejected_clientcert bigint,
     OUT hook_time_total_us double precision,
     OUT hook_time_max_us double precision,
+    OUT policy_cache_hits bigint,
     OUT stats_reset timestamptz)
 RETURNS record
 AS 'MODULE_PATHNAME', 'secconn_stats_counters'

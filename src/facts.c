@@ -113,6 +113,15 @@ void
 secconn_gather_auth_facts(Port *port, const char *password,
 						  SecconnFacts *facts)
 {
+	secconn_gather_auth_facts_cached(port, secconn_secret_is_scram(password),
+									 facts);
+}
+
+/* The same, from what the policy cache remembers of the stored secret. */
+void
+secconn_gather_auth_facts_cached(Port *port, bool secret_is_scram,
+								 SecconnFacts *facts)
+{
 	if (port->hba == NULL)
 		return;
 
@@ -121,9 +130,16 @@ secconn_gather_auth_facts(Port *port, const char *password,
 	facts->auth_mechanism = facts->auth_method;
 
 	/* An md5 line runs SCRAM when the stored secret is a SCRAM secret. */
-	if (port->hba->auth_method == uaMD5 && password != NULL &&
-		get_password_type(password) == PASSWORD_TYPE_SCRAM_SHA_256)
+	if (port->hba->auth_method == uaMD5 && secret_is_scram)
 		facts->auth_mechanism = SECCONN_AUTH_SCRAM_SHA_256;
+}
+
+/* Is this stored secret (NULL: none) a SCRAM secret? */
+bool
+secconn_secret_is_scram(const char *password)
+{
+	return password != NULL &&
+		get_password_type(password) == PASSWORD_TYPE_SCRAM_SHA_256;
 }
 
 void

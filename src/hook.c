@@ -53,6 +53,11 @@ typedef struct CheckResult
 	Oid			roleid;
 	SecconnVerdict verdict;
 	char	   *error;			/* set when the check itself failed */
+	/* for the policy cache */
+	uint64		cache_generation;	/* 0: do not store the result */
+	bool		secret_is_scram;
+	Oid			dbid;
+	List	   *policies;		/* what was evaluated */
 } CheckResult;
 
 static bool
@@ -79,15 +84,21 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 		char	   *password;
 		Oid			dbid = InvalidOid;
 
+		/* Before any catalog read: see policycache.c. */
+		if (evaluate)
+			result->cache_generation = secconn_policy_cache_begin();
+
 		result->roleid = secconn_lookup_role(port->user_name, &password);
 		secconn_gather_auth_facts(port, password, facts);
+		result->secret_is_scram = secconn_secret_is_scram(password);
 		if (evaluate)
 		{
 			if (!is_physical_replication())
 				dbid = secconn_lookup_database(port->database_name);
-			secconn_evaluate(secconn_collect_policies(result->roleid, dbid,
-													  port->database_name),
-							 facts, &result->verdict);
+			result->dbid = dbid;
+			result->policies = secconn_collect_policies(result->roleid, dbid,
+														port->database_name);
+			secconn_evaluate(result->policies, facts, &result->verdict);
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -121,6 +132,32 @@ describe_connection(Port *port)
 					port->user_name, port->database_name, from);
 }
 
+/*
+ * The fast path (see policycache.c): admit a connection that the policy
+ * cache shows to violate nothing, without reading a catalog.  False: take
+ * the full check, which alone rejects, warns and explains.
+ */
+static bool
+admitted_from_cache(Port *port, instr_time start)
+{
+	SecconnFacts facts;
+	Oid			roleid;
+	instr_time	elapsed;
+
+	if (!secconn_policy_cache_admits(port, is_physical_replication(),
+									 &facts, &roleid))
+		return false;
+
+	secconn_session_facts = facts;
+	secconn_session_facts_valid = true;
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	secconn_count_check(SECCONN_ACTION_ACCEPTED, 0,
+						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9), true);
+	secconn_publish_session(&facts, roleid, port->database_name);
+	return true;
+}
+
 static void
 secconn_client_auth(Port *port, int status)
 {
@@ -141,6 +178,9 @@ secconn_client_auth(Port *port, int status)
 		return;
 
 	INSTR_TIME_SET_CURRENT(start);
+	if (secconn_mode != SECCONN_MODE_OFF && admitted_from_cache(port, start))
+		return;
+
 	cxt = AllocSetContextCreate(TopMemoryContext, "secconn check",
 								ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
@@ -176,7 +216,20 @@ secconn_client_auth(Port *port, int status)
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	secconn_count_check(action, action == SECCONN_ACTION_REJECTED ?
 						result.verdict.enforced : violations,
-						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9));
+						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9), false);
+
+	/*
+	 * A clean result is worth caching: the next connection with the same
+	 * role and database can then take the fast path.  An unknown role, or
+	 * a database that does not exist (core refuses it later), is not.
+	 */
+	if (action == SECCONN_ACTION_ACCEPTED && !result.error &&
+		!result.verdict.unevaluable && violations == 0 &&
+		OidIsValid(result.roleid) &&
+		(is_physical_replication() || OidIsValid(result.dbid)))
+		secconn_policy_cache_store(result.cache_generation, port,
+								   is_physical_replication(), result.roleid,
+								   result.secret_is_scram, result.policies);
 	if (action != SECCONN_ACTION_ACCEPTED)
 		secconn_record_event(action, &facts, port->database_name, violations);
 	/* Only admitted sessions appear in secconn_connections. */

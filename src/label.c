@@ -64,6 +64,9 @@ secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be superuser to set or remove a secconn policy")));
 
+	/* Cached policies must not outlive this change once it commits. */
+	secconn_policy_cache_note_change();
+
 	if (seclabel == NULL)
 		return;
 

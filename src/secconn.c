@@ -32,5 +32,6 @@ _PG_init(void)
 		return;
 
 	secconn_shmem_init();
+	secconn_policy_cache_init();
 	secconn_hook_init();
 }

@@ -13,6 +13,8 @@
  *	facts.c		what a connection really has (TLS, cipher, mechanism, cert)
  *	evaluate.c	policies + facts -> violations, and their descriptions
  *	hook.c		the ClientAuthentication hook: enforce, warn, count
+ *	policycache.c	shared cache of each (role, database)'s label policies:
+ *				the hook's fast path, and its invalidation
  *	shmem.c		shared memory: per-backend slots, rejection ring, counters
  *	views.c		SQL-callable functions behind the secconn_* views
  *
@@ -92,6 +94,9 @@ extern void secconn_gather_transport_facts(Port *port, SecconnFacts *facts);
 /* pg_hba method and real mechanism: only during authentication (port->hba) */
 extern void secconn_gather_auth_facts(Port *port, const char *password,
 									  SecconnFacts *facts);
+extern void secconn_gather_auth_facts_cached(Port *port, bool secret_is_scram,
+											 SecconnFacts *facts);
+extern bool secconn_secret_is_scram(const char *password);
 /* this session's facts: saved by the hook, else transport facts only */
 extern void secconn_current_facts(SecconnFacts *facts);
 extern const char *secconn_transport_name(SecconnTransport transport);
@@ -161,7 +166,7 @@ extern void secconn_shmem_init(void);
 extern bool secconn_shmem_ready(void);
 /* counters: one call per checked connection (not in mode off) */
 extern void secconn_count_check(SecconnAction action, int violations,
-								int64 elapsed_ns);
+								int64 elapsed_ns, bool cache_hit);
 /* ring of rejected and warned connections */
 extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts,
 								 const char *dbname, int violations);
@@ -209,6 +214,7 @@ typedef struct SecconnCounters
 	int64		rejected_by[SECCONN_NUM_REQS];	/* index i: SECCONN_REQ bit 1 << i */
 	int64		hook_time_total_ns;
 	int64		hook_time_max_ns;
+	int64		policy_cache_hits;	/* admitted by the fast path */
 	TimestampTz stats_reset;
 } SecconnCounters;
 
@@ -218,6 +224,20 @@ extern bool secconn_read_session(int index, SecconnSession *session);
 extern int	secconn_read_events(SecconnEvent **events);
 extern void secconn_read_counters(SecconnCounters *counters);
 extern void secconn_reset_counters(void);
+
+/* ---- policycache.c ---- */
+
+extern void secconn_policy_cache_init(void);
+extern Size secconn_policy_cache_shmem_size(void);
+extern void secconn_policy_cache_shmem_request(void);
+extern void secconn_policy_cache_shmem_startup(void);
+extern void secconn_policy_cache_note_change(void);
+extern bool secconn_policy_cache_admits(Port *port, bool physical,
+										SecconnFacts *facts, Oid *roleid);
+extern uint64 secconn_policy_cache_begin(void);
+extern void secconn_policy_cache_store(uint64 generation, Port *port,
+									   bool physical, Oid roleid,
+									   bool secret_is_scram, List *policies);
 
 /* ---- session state (facts.c): this backend's own facts, set by the hook ---- */
 

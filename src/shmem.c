@@ -20,6 +20,9 @@
  *
  *	- Counters of the checks since the last reset.
  *
+ * The policy cache (policycache.c) has its own block and LWLock; its
+ * request and creation are called from the hooks here.
+ *
  * Locking rules:
  *
  *	- A slot is written only by the backend that owns it, without a lock.
@@ -121,6 +124,7 @@ secconn_shmem_request(void)
 
 	RequestAddinShmemSpace(shmem_size(MaxBackends, secconn_history_size));
 	RequestNamedLWLockTranche(SECCONN_TRANCHE_NAME, 1);
+	secconn_policy_cache_shmem_request();
 }
 
 static void
@@ -151,6 +155,7 @@ secconn_shmem_startup(void)
 	ring = (SecconnEvent *) (base + header_size() +
 							 MAXALIGN(mul_size(shared->nslots,
 											   sizeof(SecconnSlot))));
+	secconn_policy_cache_shmem_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -278,7 +283,8 @@ secconn_read_session(int index, SecconnSession *session)
  * rejections).
  */
 void
-secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns)
+secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
+					bool cache_hit)
 {
 	SecconnCounters *c;
 
@@ -288,6 +294,8 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns)
 
 	SpinLockAcquire(&shared->mutex);
 	c->checked++;
+	if (cache_hit)
+		c->policy_cache_hits++;
 	switch (action)
 	{
 		case SECCONN_ACTION_ACCEPTED:

@@ -598,8 +598,8 @@ secconn_stats_counters(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	SecconnCounters c;
-	Datum		values[12];
-	bool		nulls[12] = {0};
+	Datum		values[13];
+	bool		nulls[13] = {0};
 	int			col = 0;
 
 	require_shmem();
@@ -615,6 +615,7 @@ secconn_stats_counters(PG_FUNCTION_ARGS)
 		values[col++] = Int64GetDatum(c.rejected_by[i]);
 	values[col++] = ns_to_us(c.hook_time_total_ns);
 	values[col++] = ns_to_us(c.hook_time_max_ns);
+	values[col++] = Int64GetDatum(c.policy_cache_hits);
 	values[col++] = TimestampTzGetDatum(c.stats_reset);
 	Assert(col == lengthof(values));
 
