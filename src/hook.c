@@ -23,6 +23,14 @@
  *	  one LOG line.
  *	- Nothing is violated: ACCEPTED silently.
  *
+ * Before all that, the fast path (policycache.c) admits a connection whose
+ * role and database have a valid entry in the shared policy cache and that
+ * violates none of the cached policies nor the default policy, without
+ * reading a catalog.  It never rejects or warns: any doubt, miss or
+ * violation falls through to the full check above, which alone decides
+ * against a connection and explains why, and which fills the cache after a
+ * clean evaluation.
+ *
  * The client sees which requirements it broke and what its connection had;
  * which policy demanded them, and the role, database and address, go only
  * to the server log (errdetail_log).
