@@ -33,5 +33,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies: rebuild every object when a header changes
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
+
 # after the include: Makefile.global resets PROVE_FLAGS
 PROVE_FLAGS = -I $(srcdir)/test
