@@ -94,7 +94,10 @@ CREATE VIEW secconn_connections AS
            s.compliant,
            s.violations,
            s.client_cert_verified,
-           a.backend_type
+           -- like every column but pid, usename, datname: only for sessions
+           -- the caller may see in full (transport is NULL for the others)
+           CASE WHEN s.transport IS NOT NULL THEN a.backend_type END
+               AS backend_type
       FROM secconn_connection_slots() s
       JOIN pg_stat_activity a ON a.pid = s.pid;
 

@@ -96,7 +96,7 @@ sub view_rows
 my @private_columns = qw(
   client_addr backend_start transport tls_version cipher cipher_bits
   cipher_strong auth_method auth_mechanism client_cert_present client_dn
-  compliant violations client_cert_verified);
+  compliant violations client_cert_verified backend_type);
 
 # Compare one row with the expected values, column by column.
 sub row_is
