@@ -109,18 +109,13 @@ secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
 	}
 }
 
+/*
+ * secret_is_scram: the role's stored secret is a SCRAM secret (from
+ * secconn_secret_is_scram, or as the policy cache remembers it).
+ */
 void
-secconn_gather_auth_facts(Port *port, const char *password,
+secconn_gather_auth_facts(Port *port, bool secret_is_scram,
 						  SecconnFacts *facts)
-{
-	secconn_gather_auth_facts_cached(port, secconn_secret_is_scram(password),
-									 facts);
-}
-
-/* The same, from what the policy cache remembers of the stored secret. */
-void
-secconn_gather_auth_facts_cached(Port *port, bool secret_is_scram,
-								 SecconnFacts *facts)
 {
 	if (port->hba == NULL)
 		return;

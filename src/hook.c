@@ -97,8 +97,8 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 			result->cache_generation = secconn_policy_cache_begin();
 
 		result->roleid = secconn_lookup_role(port->user_name, &password);
-		secconn_gather_auth_facts(port, password, facts);
 		result->secret_is_scram = secconn_secret_is_scram(password);
+		secconn_gather_auth_facts(port, result->secret_is_scram, facts);
 		if (evaluate)
 		{
 			if (!is_physical_replication())

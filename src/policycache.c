@@ -305,6 +305,16 @@ secconn_policy_cache_init(void)
 
 /* ---- lookup and store ---- */
 
+/* The cache key of a connection: its role and database names. */
+static void
+connection_key(Port *port, bool physical, const char **role_name,
+			   const char **dbname)
+{
+	*role_name = port->user_name ? port->user_name : "";
+	*dbname = physical || port->database_name == NULL ? "" :
+		port->database_name;
+}
+
 static uint32
 key_hash(const char *role_name, const char *dbname, bool physical)
 {
@@ -360,9 +370,8 @@ bool
 secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
 							Oid *roleid)
 {
-	const char *role_name = port->user_name ? port->user_name : "";
-	const char *dbname = physical || port->database_name == NULL ? "" :
-		port->database_name;
+	const char *role_name;
+	const char *dbname;
 	uint64		generation;
 	uint32		hash;
 	uint32		first;
@@ -373,6 +382,7 @@ secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
 	if (!cache_usable())
 		return false;
 
+	connection_key(port, physical, &role_name, &dbname);
 	generation = pg_atomic_read_u64(&cache->generation);
 	hash = key_hash(role_name, dbname, physical);
 	first = hash & (SECCONN_POLICY_CACHE_ENTRIES - 1);
@@ -397,7 +407,7 @@ secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
 		return false;
 
 	secconn_gather_transport_facts(port, facts);
-	secconn_gather_auth_facts_cached(port, entry.secret_is_scram, facts);
+	secconn_gather_auth_facts(port, entry.secret_is_scram, facts);
 
 	unmerge(&entry.enforced, &policy);
 	if (secconn_policy_violations(&policy, facts) != 0)
@@ -465,14 +475,14 @@ void
 secconn_policy_cache_store(uint64 generation, Port *port, bool physical,
 						   Oid roleid, bool secret_is_scram, List *policies)
 {
-	const char *role_name = port->user_name ? port->user_name : "";
-	const char *dbname = physical || port->database_name == NULL ? "" :
-		port->database_name;
+	const char *role_name;
+	const char *dbname;
 	CacheEntry	entry;
 	ListCell   *cell;
 	uint32		first;
 	CacheEntry *slot = NULL;
 
+	connection_key(port, physical, &role_name, &dbname);
 	if (generation == 0 || cache == NULL || !OidIsValid(roleid) ||
 		strlen(role_name) >= NAMEDATALEN || strlen(dbname) >= NAMEDATALEN)
 		return;

@@ -92,10 +92,8 @@ typedef struct SecconnFacts
 /* transport, TLS and certificate: valid at any time in a backend */
 extern void secconn_gather_transport_facts(Port *port, SecconnFacts *facts);
 /* pg_hba method and real mechanism: only during authentication (port->hba) */
-extern void secconn_gather_auth_facts(Port *port, const char *password,
+extern void secconn_gather_auth_facts(Port *port, bool secret_is_scram,
 									  SecconnFacts *facts);
-extern void secconn_gather_auth_facts_cached(Port *port, bool secret_is_scram,
-											 SecconnFacts *facts);
 extern bool secconn_secret_is_scram(const char *password);
 /* this session's facts: saved by the hook, else transport facts only */
 extern void secconn_current_facts(SecconnFacts *facts);
