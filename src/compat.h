@@ -14,7 +14,6 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
-#include "storage/backendid.h"
 
 #if PG_VERSION_NUM < 150000
 #error "secconn requires PostgreSQL 15 or later"
@@ -22,8 +21,10 @@
 
 /* 0-based index of this backend's slot in per-backend arrays. */
 #if PG_VERSION_NUM >= 170000
+#include "storage/procnumber.h"
 #define SECCONN_MY_SLOT_INDEX()		((int) MyProcNumber)
 #else
+#include "storage/backendid.h"
 #define SECCONN_MY_SLOT_INDEX()		((int) MyBackendId - 1)
 #endif
 
