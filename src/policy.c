@@ -212,7 +212,16 @@ policy_error(SecconnPolicyError *error, const char *word, size_t len,
 	return false;
 }
 
-static bool
+#define VALID_MECHANISMS \
+	(SECCONN_HAVE_OAUTH ? \
+	 "Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and oauth, separated by commas." : \
+	 "Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam and bsd, separated by commas.")
+
+/*
+ * Parse "scram-sha-256,cert" into a mask of SecconnAuthMech bits.  Returns
+ * NULL, or the sentence that says why the list is not valid.
+ */
+static const char *
 parse_auth_list(const char *value, size_t len, uint32 *mask)
 {
 	const char *item = value;
@@ -227,18 +236,23 @@ parse_auth_list(const char *value, size_t len, uint32 *mask)
 		int			mech;
 
 		if (item_len == 0 || item_len >= sizeof(name))
-			return false;
+			return VALID_MECHANISMS;
 		memcpy(name, item, item_len);
 		name[item_len] = '\0';
 		mech = secconn_auth_mech_from_name(name);
 		if (mech == SECCONN_AUTH_UNKNOWN)
-			return false;
+		{
+			if (!SECCONN_HAVE_OAUTH &&
+				ascii_caseeq(name, item_len, auth_mech_names[SECCONN_AUTH_OAUTH]))
+				return "This server has no OAuth authentication: \"oauth\" is a pg_hba method of PostgreSQL 18 and later.";
+			return VALID_MECHANISMS;
+		}
 		*mask |= 1U << mech;
 		if (comma == NULL)
 			break;
 		item = comma + 1;
 	}
-	return true;
+	return NULL;
 }
 
 /*
@@ -330,11 +344,13 @@ parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
 			return true;
 
 		case SEEN_AUTH:
-			if (!parse_auth_list(value, value_len, &policy->auth_mask))
-				return policy_error(error, word, len,
-									SECCONN_HAVE_OAUTH ?
-									"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and oauth, separated by commas." :
-									"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam and bsd, separated by commas.");
+			{
+				const char *problem = parse_auth_list(value, value_len,
+													  &policy->auth_mask);
+
+				if (problem)
+					return policy_error(error, word, len, problem);
+			}
 			return true;
 
 		case SEEN_CLIENTCERT:

@@ -163,12 +163,17 @@ my @default_hba = (
 #   extra_conf => "..."     more postgresql.conf lines
 #   hba => [ lines ]        pg_hba.conf instead of the default
 #   no_start => 1           do not start the node
+#   install_path => dir     another PostgreSQL installation (its bin/ has
+#                           initdb and postgres), e.g. an older major
 sub new_node
 {
 	my ($name, %opts) = @_;
 	my $c = certs();
 
-	my $node = PostgreSQL::Test::Cluster->new($name);
+	my $node = PostgreSQL::Test::Cluster->new($name,
+		defined $opts{install_path}
+		? (install_path => $opts{install_path})
+		: ());
 	$node->init(allows_streaming => $opts{allows_streaming} // 0);
 	$node->append_conf('postgresql.conf', <<"EOF");
 # Added by SecconnTest.pm
