@@ -7,11 +7,13 @@
 
 CREATE EXTENSION secconn;
 
--- every object the extension creates
+-- every object the extension creates (not the views' row types, which
+-- are extension members from PostgreSQL 17 on)
 SELECT pg_describe_object(classid, objid, objsubid) AS object
   FROM pg_depend
  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'secconn')
+   AND classid <> 'pg_type'::regclass
  ORDER BY 1;
 
 --

@@ -65,7 +65,7 @@ if ($major >= 18)
 		$node,
 		conn($node, user => 'r_oauth'),
 		'auth=oauth: a SCRAM client is rejected',
-		req => 'auth',
+		req => 'auth=oauth',
 		had => 'the session authenticated with scram-sha-256',
 		source => 'the label on role "r_oauth"');
 }
@@ -137,7 +137,7 @@ SKIP:
 		conn($node, user => 'r_direct', sslmode => 'require', extra => $direct),
 		'direct TLS 1.3: accepted and reported as tls',
 		sql => $own_row_sql,
-		expected_stdout => qr/^tls TLSv1\.3 TLS_\S+ t$/);
+		expected_stdout => qr/^tls TLSv1\.3 TLS_\S+ true$/);
 
 	{
 		local $ENV{OPENSSL_CONF} = openssl_conf(undef, 'TLSv1.2');
@@ -145,7 +145,7 @@ SKIP:
 			$node,
 			conn($node, user => 'r_direct', sslmode => 'require', extra => $direct),
 			'direct TLS 1.2: rejected by min_tls',
-			req => 'min_tls',
+			req => 'min_tls=TLSv1.3',
 			had => qr/the connection uses TLSv1\.2 with \S+\./,
 			source => 'the label on role "r_direct"');
 	}
@@ -155,7 +155,7 @@ SKIP:
 			$node,
 			conn($node, user => 'r_direct', sslmode => 'require', extra => $direct),
 			'direct TLS with a weak cipher: rejected by cipher=strong',
-			req => 'cipher',
+			req => 'cipher=strong',
 			had => qr/the connection uses TLSv1\.2 with AES128-SHA, which is not a strong cipher\./,
 			source => 'the label on role "r_direct"');
 	}
@@ -180,7 +180,7 @@ CREATE ROLE r_suite128 LOGIN PASSWORD '$PASSWORD';
 		$node,
 		conn($node, user => 'r_suite256', sslmode => 'require'),
 		'ssl_tls13_ciphers: a suite the list does not name is rejected',
-		req => 'cipher',
+		req => 'cipher=TLS_AES_256_GCM_SHA384',
 		had => qr/the connection uses TLSv1\.3 with TLS_AES_128_GCM_SHA256/,
 		source => 'the label on role "r_suite256"');
 	accept_ok(
@@ -188,7 +188,7 @@ CREATE ROLE r_suite128 LOGIN PASSWORD '$PASSWORD';
 		conn($node, user => 'r_suite128', sslmode => 'require'),
 		'ssl_tls13_ciphers: the negotiated suite is named, strong, and reported',
 		sql => $own_row_sql . q{ AND c.cipher_strong},
-		expected_stdout => qr/^tls TLSv1\.3 TLS_AES_128_GCM_SHA256 t$/);
+		expected_stdout => qr/^tls TLSv1\.3 TLS_AES_128_GCM_SHA256 true$/);
 }
 
 check_no_crash($node);
@@ -247,12 +247,12 @@ CREATE ROLE alice LOGIN PASSWORD '$PASSWORD';
 				extra => $to),
 			"SNI $name: a compliant session is accepted and reported",
 			sql => $own_row_sql . q{ AND c.client_cert_present},
-			expected_stdout => qr/^tls TLSv1\.3 TLS_\S+ t$/);
+			expected_stdout => qr/^tls TLSv1\.3 TLS_\S+ true$/);
 		reject_ok(
 			$sni,
 			conn($sni, user => 'alice', sslmode => 'verify-full', extra => $to),
 			"SNI $name: no client certificate is rejected",
-			req => 'clientcert',
+			req => 'clientcert=verify-full',
 			had => 'the client presented no certificate',
 			source => 'the label on role "alice"');
 		{
@@ -262,7 +262,7 @@ CREATE ROLE alice LOGIN PASSWORD '$PASSWORD';
 				conn($sni, user => 'alice', sslmode => 'verify-full', cert => 'alice',
 					extra => $to),
 				"SNI $name: TLS 1.2 is rejected by min_tls",
-				req => 'min_tls',
+				req => 'min_tls=TLSv1.3',
 				had => qr/the connection uses TLSv1\.2 with \S+\./,
 				source => 'the label on role "alice"');
 		}

@@ -81,7 +81,7 @@ sub enforces
 		local $ENV{OPENSSL_CONF} = openssl_conf(undef, 'TLSv1.2');
 		reject_ok($node, conn($node, user => 'r_member', sslmode => 'require'),
 			"$what: a member of grp over TLS 1.2 rejected",
-			req => 'min_tls', had => qr/the connection uses TLSv1\.2 with \S+\./,
+			req => 'min_tls=TLSv1.3', had => qr/the connection uses TLSv1\.2 with \S+\./,
 			source => 'the label on role "grp"');
 	}
 	accept_ok($node, conn($node, user => 'r_member', sslmode => 'require'),

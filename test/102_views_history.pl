@@ -86,18 +86,25 @@ sub stats_is
 	return;
 }
 
-# The ring, oldest first, one line per event.
+# The ring, oldest first, one line per event.  The query always returns a
+# first line ("events"): 17beta2's BackgroundPsql garbles an empty result.
 my $ring_sql = q{
-SELECT concat_ws(' ', seq, usename, coalesce(datname, '-'),
-       coalesce(host(client_addr), '-'), transport,
-       coalesce(tls_version, '-'), coalesce(cipher, '-'),
-       coalesce(auth_method, '-'), coalesce(auth_mechanism, '-'),
-       action, violations)
-  FROM secconn_rejections};
+SELECT 'events'
+UNION ALL
+(SELECT concat_ws(' ', seq, usename, coalesce(datname, '-'),
+        coalesce(host(client_addr), '-'), transport,
+        coalesce(tls_version, '-'), coalesce(cipher, '-'),
+        coalesce(auth_method, '-'), coalesce(auth_mechanism, '-'),
+        action, violations)
+   FROM secconn_rejections ORDER BY seq)};
 
 sub ring
 {
-	return [ split /\n/, $mon->query_safe($ring_sql) ];
+	my @lines = split /\n/, $mon->query_safe($ring_sql);
+	my $first = shift @lines;
+	die "unexpected first line of the ring query: $first"
+	  unless $first eq 'events';
+	return \@lines;
 }
 
 $mon->query_safe('SELECT secconn_stats_reset()');
