@@ -98,8 +98,11 @@ SELECT * FROM secconn_test_policy(repeat('ssl ', 300));
 --
 CREATE ROLE regress_scv_group NOLOGIN;
 CREATE ROLE regress_scv_mid NOLOGIN IN ROLE regress_scv_group;
+-- (18 and later warn that MD5 is deprecated)
 SET password_encryption = 'md5';
+SET client_min_messages = error;
 CREATE ROLE regress_scv_md5 LOGIN PASSWORD 'secret-pw' IN ROLE regress_scv_mid;
+RESET client_min_messages;
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE regress_scv_scram LOGIN PASSWORD 'secret-pw';
 RESET password_encryption;

@@ -212,10 +212,9 @@ policy_error(SecconnPolicyError *error, const char *word, size_t len,
 	return false;
 }
 
+/* One sentence on every major, so that it never misleads a restore. */
 #define VALID_MECHANISMS \
-	(SECCONN_HAVE_OAUTH ? \
-	 "Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and oauth, separated by commas." : \
-	 "Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam and bsd, separated by commas.")
+	"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and (on PostgreSQL 18 and later) oauth, separated by commas."
 
 /*
  * Parse "scram-sha-256,cert" into a mask of SecconnAuthMech bits.  Returns

@@ -67,7 +67,7 @@ reject_ok(
 
 # A certificate from an untrusted CA never gets as far as secconn: the TLS
 # handshake fails.  (Checks the test PKI, not secconn.)
-$node->connect_fails(
+connect_fails_ok($node,
 	conn($node, user => 'alice', sslmode => 'require', cert => 'rogue'),
 	'certificate from an untrusted CA: TLS handshake refused',
 	expected_stderr => qr/certificate|unknown ca|SSL error/i,

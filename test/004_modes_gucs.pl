@@ -198,7 +198,7 @@ INSERT INTO pg_shseclabel (objoid, classoid, provider, label)
 SELECT oid, 'pg_authid'::regclass, 'secconn', 'no_such_requirement'
 FROM pg_authid WHERE rolname = 'r_bad';
 });
-$node->connect_fails(
+connect_fails_ok($node,
 	conn($node, user => 'r_bad', sslmode => 'require', cert => 'alice'),
 	'unparsable label: connection rejected (fails closed)',
 	expected_stderr =>

@@ -153,7 +153,7 @@ warn_ok($node, conn($node, user => 'r_warn'), 'r_warn: mode=warn label',
 	req => 'ssl', had => $plain_tcp);
 accept_ok($node, conn($node, user => 'r_ok'), 'r_ok accepted (1)');
 accept_ok($node, conn($node, user => 'r_ok'), 'r_ok accepted (2)');
-$node->connect_fails(
+connect_fails_ok($node,
 	conn($node, user => 'r_broken'),
 	'r_broken: label cannot be evaluated, rejected',
 	expected_stderr => qr/connection rejected: secconn could not evaluate its policy/);

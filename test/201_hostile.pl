@@ -67,7 +67,7 @@ sub unevaluable_ok
 	my @log_like = (qr/ 28000 .*\Q$UNEVALUABLE_FATAL\E/);
 	push @log_like, $o{why} if $o{why};
 	push @log_like, qr/Connection of role "\Q$o{role}\E"/ if $o{role};
-	$node->connect_fails(
+	connect_fails_ok($node,
 		$connstr, $name,
 		expected_stderr => qr/\Q$UNEVALUABLE_FATAL\E(?!.*(?:Invalid requirement|Demanded by))/s,
 		log_like => \@log_like,
@@ -164,7 +164,7 @@ foreach my $role (@odd_roles)
 # cannot start a line of its own in secconn's messages.  (Core's own
 # log_line_prefix %u writes it raw.)
 sql_ok($node, 'SECURITY LABEL FOR secconn ON ROLE ' . qi($nl_role) . q{ IS 'ssl'});
-$node->connect_fails(
+connect_fails_ok($node,
 	conn($node, user => cq($nl_role)),
 	'role named <h_new\nline>: rejected',
 	expected_stderr => qr/\Q$REJECT_FATAL\E.*^DETAIL:  Requirement "ssl" is not met: the connection uses plain TCP\./ms,
@@ -215,7 +215,7 @@ reject_ok($node, conn($node, user => 'h_doomed'), 'labelled role before DROP: re
 sql_ok($node, 'DROP ROLE h_doomed');
 is(sql_ok($node, "SELECT count(*) FROM pg_shseclabel WHERE objoid = $doomed_oid"),
 	'0', 'DROP ROLE removed its label');
-$node->connect_fails(
+connect_fails_ok($node,
 	conn($node, user => 'h_doomed', via => 'unix'),
 	'dropped role: core refuses it (role does not exist)',
 	expected_stderr => qr/FATAL:  role "h_doomed" does not exist/,
