@@ -174,7 +174,7 @@ CREATE ROLE r_suite256 LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_suite128 LOGIN PASSWORD '$PASSWORD';
 });
 	label($node, ROLE => 'r_suite256', 'cipher=TLS_AES_256_GCM_SHA384');
-	label($node, ROLE => 'r_suite128', 'cipher=TLS_AES_128_GCM_SHA256 cipher=strong');
+	label($node, ROLE => 'r_suite128', 'cipher=TLS_AES_128_GCM_SHA256');
 
 	reject_ok(
 		$node,
