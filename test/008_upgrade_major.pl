@@ -29,7 +29,7 @@ plan skip_all => "cross-major pg_upgrade: no secconn installed in $old_path"
   unless -e "$old_pkglibdir/secconn.so";
 
 my $old = new_node('old', install_path => $old_path);
-my $new = new_node('new', no_start => 1);
+my $new = new_node('new', no_start => 1, no_data_checksums => 1);
 my $new_major = $new->pg_version->major;
 my $old_major = $old->pg_version->major;
 plan skip_all => "cross-major pg_upgrade: $old_path is PostgreSQL $old_major, "

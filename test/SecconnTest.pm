@@ -164,6 +164,8 @@ my @default_hba = (
 #   extra_conf => "..."     more postgresql.conf lines
 #   hba => [ lines ]        pg_hba.conf instead of the default
 #   no_start => 1           do not start the node
+#   no_data_checksums => 1  initdb --no-data-checksums (18+ defaults to
+#                           checksums; pg_upgrade from 15 needs them off)
 #   install_path => dir     another PostgreSQL installation (its bin/ has
 #                           initdb and postgres), e.g. an older major
 sub new_node
@@ -175,7 +177,9 @@ sub new_node
 		defined $opts{install_path}
 		? (install_path => $opts{install_path})
 		: ());
-	$node->init(allows_streaming => $opts{allows_streaming} // 0);
+	$node->init(
+		allows_streaming => $opts{allows_streaming} // 0,
+		no_data_checksums => $opts{no_data_checksums} // 0);
 	$node->append_conf('postgresql.conf', <<"EOF");
 # Added by SecconnTest.pm
 listen_addresses = '127.0.0.1'
@@ -188,6 +192,10 @@ log_line_prefix = '%m [%p] %e %q%u\@%d '
 password_encryption = 'scram-sha-256'
 log_connections = on
 EOF
+	# 18 and later warn of MD5 passwords (19: to the client, at login):
+	# core's deprecation notice, not what these tests look at.
+	$node->append_conf('postgresql.conf', "md5_password_warnings = off\n")
+	  if $node->pg_version >= 18;
 	$node->append_conf('postgresql.conf', $opts{extra_conf})
 	  if defined $opts{extra_conf};
 	_write_hba($node, @{ $opts{hba} // \@default_hba });
