@@ -142,7 +142,7 @@ my @odd_roles = (
 my $nl_role = "h_new\nline";
 my $odd_db = q{h db "x"; 'y'};
 # PostgreSQL 19 refuses a newline in a role name.
-my $nl_roles_exist = $node->pg_version < 19;
+my $nl_roles_exist = $node->pg_version->major < 19;
 sql_ok($node, join('', map { 'CREATE ROLE ' . qi($_) . " LOGIN PASSWORD '$PASSWORD';\n" }
 		@odd_roles, $nl_roles_exist ? ($nl_role) : ())
 	  . 'CREATE DATABASE ' . qi($odd_db) . ";\n");

@@ -195,7 +195,7 @@ EOF
 	# 18 and later warn of MD5 passwords (19: to the client, at login):
 	# core's deprecation notice, not what these tests look at.
 	$node->append_conf('postgresql.conf', "md5_password_warnings = off\n")
-	  if $node->pg_version >= 18;
+	  if $node->pg_version->major >= 18;
 	$node->append_conf('postgresql.conf', $opts{extra_conf})
 	  if defined $opts{extra_conf};
 	_write_hba($node, @{ $opts{hba} // \@default_hba });
