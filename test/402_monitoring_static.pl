@@ -17,6 +17,7 @@ use warnings;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
+use IPC::Run ();
 use JSON::PP;
 use YAML::XS ();
 
