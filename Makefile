@@ -12,7 +12,8 @@ OBJS = \
 	src/hook.o \
 	src/policycache.o \
 	src/shmem.o \
-	src/views.o
+	src/views.o \
+	src/certs.o
 PGFILEDESC = "secconn - per-role TLS and authentication policy"
 
 EXTENSION = secconn

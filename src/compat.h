@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
 
 #if PG_VERSION_NUM < 150000
 #error "secconn requires PostgreSQL 15 or later"
@@ -40,6 +41,67 @@
 #define SECCONN_HAVE_OAUTH 1
 #else
 #define SECCONN_HAVE_OAUTH 0
+#endif
+
+/*
+ * PostgreSQL 19's pg_hosts.conf (server-side SNI, with ssl_sni on) names
+ * more certificate files: secconn_load_pg_hosts() reads it with core's own
+ * parser (load_hosts, which reads hosts_file, a PGC_POSTMASTER setting) and
+ * returns the certificate and CA file of each line.  False, with *problem
+ * set, when the file does not load; true with NIL when it is missing or
+ * empty (the server then uses ssl_cert_file), and always on older versions.
+ */
+typedef struct SecconnHostsLine
+{
+	char	   *file;			/* the hosts file */
+	int			line;
+	char	   *ssl_cert;
+	char	   *ssl_ca;			/* NULL: none */
+} SecconnHostsLine;
+
+#if PG_VERSION_NUM >= 190000
+#include "libpq/hba.h"
+#include "libpq/libpq.h"
+#define SECCONN_HAVE_PG_HOSTS 1
+
+static inline bool
+secconn_load_pg_hosts(List **lines, char **problem)
+{
+	List	   *hosts = NIL;
+	ListCell   *cell;
+
+	*lines = NIL;
+	switch (load_hosts(&hosts, problem))
+	{
+		case HOSTSFILE_LOAD_OK:
+			break;
+		case HOSTSFILE_LOAD_FAILED:
+			return false;
+		default:
+			return true;
+	}
+	foreach(cell, hosts)
+	{
+		HostsLine  *host = lfirst(cell);
+		SecconnHostsLine *line = palloc0(sizeof(SecconnHostsLine));
+
+		line->file = host->sourcefile;
+		line->line = host->linenumber;
+		line->ssl_cert = host->ssl_cert;
+		line->ssl_ca = host->ssl_ca;
+		*lines = lappend(*lines, line);
+	}
+	return true;
+}
+#else
+#define SECCONN_HAVE_PG_HOSTS 0
+
+static inline bool
+secconn_load_pg_hosts(List **lines, char **problem)
+{
+	*lines = NIL;
+	return true;
+}
 #endif
 
 #endif							/* SECCONN_COMPAT_H */

@@ -15,6 +15,10 @@
  *					server verified against ssl_ca_file
  *	clientcert=verify-full	as clientcert, and the certificate's CN equals
  *					the role name
+ *	cert_issuer=DN	(implies clientcert) a verified certificate's issuer DN
+ *					equals DN, byte for byte; a certificate without one is
+ *					a clientcert violation only
+ *	cert_subject=DN	the same for the subject DN
  * A connection is compliant when every requirement of every policy that
  * applies to it is met (see catalog.c for which policies apply).  A policy
  * that cannot be parsed cannot be evaluated; the caller fails closed.
@@ -70,6 +74,19 @@ secconn_policy_violations(const SecconnPolicy *policy, const SecconnFacts *facts
 			  (!facts->cert_cn_fits ||
 			   strcmp(facts->cert_cn, facts->role_name) != 0))))
 			violations |= SECCONN_REQ_CLIENTCERT;
+
+		/* Pins: only on a verified certificate (else clientcert says it). */
+		if (tls && facts->cert_present && facts->cert_verified)
+		{
+			if (policy->cert_issuer[0] != '\0' &&
+				(!facts->issuer_dn_fits ||
+				 strcmp(facts->issuer_dn, policy->cert_issuer) != 0))
+				violations |= SECCONN_REQ_CERT_ISSUER;
+			if (policy->cert_subject[0] != '\0' &&
+				(!facts->subject_dn_fits ||
+				 strcmp(facts->subject_dn, policy->cert_subject) != 0))
+				violations |= SECCONN_REQ_CERT_SUBJECT;
+		}
 	}
 
 	if (policy->auth_mask != 0 &&
@@ -110,6 +127,14 @@ describe_had(int req, const SecconnPolicy *policy, const SecconnFacts *facts)
 		return psprintf("the certificate's CN \"%s\" does not match the role name \"%s\"",
 						facts->cert_cn, facts->role_name);
 	}
+	if (req == SECCONN_REQ_CERT_ISSUER)
+		return facts->issuer_dn_fits ?
+			psprintf("the client certificate was issued by \"%s\"", facts->issuer_dn) :
+			pstrdup("the client certificate's issuer DN is longer than any pin");
+	if (req == SECCONN_REQ_CERT_SUBJECT)
+		return facts->subject_dn_fits ?
+			psprintf("the client certificate's subject is \"%s\"", facts->subject_dn) :
+			pstrdup("the client certificate's subject DN is longer than any pin");
 	return psprintf("the connection uses %s", secconn_describe_transport(facts));
 }
 
@@ -128,6 +153,10 @@ hint_for(int req)
 			return "authenticate with a mechanism the policy accepts (for scram-sha-256, the role's password must be set again while password_encryption is scram-sha-256)";
 		case SECCONN_REQ_CLIENTCERT:
 			return "present a client certificate signed by the server's CA (libpq: sslcert and sslkey) whose CN is the role name where verify-full is required";
+		case SECCONN_REQ_CERT_ISSUER:
+			return "present a client certificate issued by the CA that the policy names (libpq and JDBC: sslcert and sslkey)";
+		case SECCONN_REQ_CERT_SUBJECT:
+			return "present the client certificate whose subject the policy names (libpq and JDBC: sslcert and sslkey)";
 	}
 	return "ask the administrator which policy applies";
 }

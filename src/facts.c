@@ -104,8 +104,9 @@ secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
 			facts->cert_cn_fits = strlen(port->peer_cn) < sizeof(facts->cert_cn);
 			strlcpy(facts->cert_cn, port->peer_cn, sizeof(facts->cert_cn));
 		}
-		be_tls_get_peer_subject_name(port, facts->client_dn,
-									 sizeof(facts->client_dn));
+		be_tls_get_peer_subject_name(port, facts->client_dn_1_0,
+									 sizeof(facts->client_dn_1_0));
+		secconn_gather_cert_facts(port->peer, facts);
 	}
 }
 

@@ -22,6 +22,8 @@
  *	- Only requirements of mode=warn policies are violated: admitted, with
  *	  one LOG line.
  *	- Nothing is violated: ACCEPTED silently.
+ *	- Admitted (accepted or warned) with a client certificate that expires
+ *	  within secconn.cert_expiry_warning: one LOG line, and counted.
  *
  * Before all that, the fast path (policycache.c) admits a connection whose
  * role and database have a valid entry in the shared policy cache and that
@@ -163,6 +165,7 @@ admitted_from_cache(Port *port, instr_time start)
 	secconn_count_check(SECCONN_ACTION_ACCEPTED, 0,
 						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9), true);
 	secconn_publish_session(&facts, roleid, port->database_name);
+	secconn_note_expiring_cert(port, &facts);
 	return true;
 }
 
@@ -242,7 +245,10 @@ secconn_client_auth(Port *port, int status)
 		secconn_record_event(action, &facts, port->database_name, violations);
 	/* Only admitted sessions appear in secconn_connections. */
 	if (action != SECCONN_ACTION_REJECTED)
+	{
 		secconn_publish_session(&facts, result.roleid, port->database_name);
+		secconn_note_expiring_cert(port, &facts);
+	}
 
 	if (result.error || result.verdict.unevaluable)
 	{

@@ -18,8 +18,18 @@
  *	clientcert				a client certificate verified against
  *							ssl_ca_file; implies ssl
  *	clientcert=verify-full	as clientcert, and its CN equals the role name
+ *	cert_issuer="DN"		(1.1) clientcert, and the certificate's issuer DN
+ *							equals DN
+ *	cert_subject="DN"		(1.1) clientcert, and its subject DN equals DN
  *	mode=warn				violations of this policy are logged, not
  *							enforced (mode=enforce, the default, also parses)
+ *
+ * DNs are RFC 2253 strings as OpenSSL prints them (X509_NAME_print_ex with
+ * XN_FLAG_RFC2253), compared byte for byte.  Any value may be written in
+ * double quotes, and one that contains white space or '"' must be, with
+ * "" for a literal '"' (no other escapes: a backslash is a backslash, as in
+ * the RFC 2253 text itself).  The quoted value runs to the closing quote,
+ * which must end the word.
  *
  * Every keyword may appear once.  An unknown keyword, a bad or empty value,
  * or a repeated keyword is an error naming the word; nothing is ignored.
@@ -101,6 +111,8 @@ ascii_caseeq(const char *s, size_t len, const char *word)
 #define SEEN_AUTH		0x08
 #define SEEN_CLIENTCERT 0x10
 #define SEEN_MODE		0x20
+#define SEEN_CERT_ISSUER	0x40
+#define SEEN_CERT_SUBJECT	0x80
 
 const char *
 secconn_auth_mech_name(int mech)
@@ -147,6 +159,10 @@ secconn_req_keyword(int req)
 			return "auth";
 		case SECCONN_REQ_CLIENTCERT:
 			return "clientcert";
+		case SECCONN_REQ_CERT_ISSUER:
+			return "cert_issuer";
+		case SECCONN_REQ_CERT_SUBJECT:
+			return "cert_subject";
 	}
 	return NULL;
 }
@@ -158,7 +174,28 @@ secconn_policy_is_empty(const SecconnPolicy *policy)
 		policy->min_tls == SECCONN_TLS_NONE &&
 		policy->cipher == SECCONN_CIPHER_ANY &&
 		policy->clientcert == SECCONN_CERT_ANY &&
-		policy->auth_mask == 0;
+		policy->auth_mask == 0 &&
+		policy->cert_issuer[0] == '\0' &&
+		policy->cert_subject[0] == '\0';
+}
+
+/* keyword="value", always quoted, with "" for a quote; palloc'd. */
+static char *
+quoted_requirement(const char *keyword, const char *value)
+{
+	char	   *text = palloc(strlen(keyword) + 2 * strlen(value) + 4);
+	char	   *end = text;
+
+	end += sprintf(end, "%s=\"", keyword);
+	for (const char *c = value; *c; c++)
+	{
+		if (*c == '"')
+			*end++ = '"';
+		*end++ = *c;
+	}
+	*end++ = '"';
+	*end = '\0';
+	return text;
 }
 
 /*
@@ -198,6 +235,10 @@ secconn_policy_requirement_text(const SecconnPolicy *policy, int req)
 			if (policy->clientcert == SECCONN_CERT_VERIFY_FULL)
 				return pstrdup("clientcert=verify-full");
 			return pstrdup("clientcert");
+		case SECCONN_REQ_CERT_ISSUER:
+			return quoted_requirement("cert_issuer", policy->cert_issuer);
+		case SECCONN_REQ_CERT_SUBJECT:
+			return quoted_requirement("cert_subject", policy->cert_subject);
 	}
 	return pstrdup("?");
 }
@@ -255,16 +296,40 @@ parse_auth_list(const char *value, size_t len, uint32 *mask)
 }
 
 /*
- * Parse one requirement "word" (not NUL-terminated, length len).
+ * A pinned DN: OpenSSL's RFC 2253 output escapes control characters and
+ * every byte above 0x7F (\XX), so a pin with such a byte could never
+ * match: refuse it rather than let it lock the role out silently.
  */
 static bool
-parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
-		   SecconnPolicyError *error)
+parse_dn(const char *word, size_t len, const char *value, size_t value_len,
+		 char *dest, SecconnPolicyError *error)
 {
-	const char *eq = memchr(word, '=', len);
-	size_t		key_len = eq ? (size_t) (eq - word) : len;
-	const char *value = eq ? eq + 1 : NULL;
-	size_t		value_len = eq ? len - key_len - 1 : 0;
+	for (size_t i = 0; i < value_len; i++)
+	{
+		unsigned char c = (unsigned char) value[i];
+
+		if (c < 0x20 || c >= 0x7F)
+			return policy_error(error, word, len,
+								"A DN is written as OpenSSL prints it in RFC 2253 form, which escapes control and non-ASCII characters as \\XX (for example CN=Jos\\C3\\A9): write them that way.");
+	}
+	/* value_len < len <= SECCONN_MAX_POLICY_LEN: it fits */
+	memcpy(dest, value, value_len);
+	dest[value_len] = '\0';
+	return true;
+}
+
+/*
+ * Parse one requirement "word" (not NUL-terminated, length len, as written,
+ * for error messages).  key_len is the length of its keyword; value, of
+ * length value_len, is what follows the "=" with any quotes removed (NULL
+ * when there is no "=").
+ */
+static bool
+parse_word(const char *word, size_t len, size_t key_len,
+		   const char *value, size_t value_len,
+		   SecconnPolicy *policy, int *seen, SecconnPolicyError *error)
+{
+	bool		eq = value != NULL;
 	int			bit;
 
 #define KEY_IS(k) ascii_caseeq(word, key_len, (k))
@@ -282,9 +347,13 @@ parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
 		bit = SEEN_CLIENTCERT;
 	else if (KEY_IS("mode"))
 		bit = SEEN_MODE;
+	else if (KEY_IS("cert_issuer"))
+		bit = SEEN_CERT_ISSUER;
+	else if (KEY_IS("cert_subject"))
+		bit = SEEN_CERT_SUBJECT;
 	else
 		return policy_error(error, word, len,
-						   "Valid requirements are ssl, min_tls=, cipher=, auth=, clientcert and mode=.");
+							"Valid requirements are ssl, min_tls=, cipher=, auth=, clientcert, cert_issuer=, cert_subject= and mode=.");
 
 	if (*seen & bit)
 		return policy_error(error, word, len,
@@ -360,6 +429,18 @@ parse_word(const char *word, size_t len, SecconnPolicy *policy, int *seen,
 			policy->require_ssl = true;
 			return true;
 
+		case SEEN_CERT_ISSUER:
+		case SEEN_CERT_SUBJECT:
+			if (!parse_dn(word, len, value, value_len,
+						  bit == SEEN_CERT_ISSUER ? policy->cert_issuer :
+						  policy->cert_subject, error))
+				return false;
+			/* a pin is a requirement on a verified client certificate */
+			if (policy->clientcert == SECCONN_CERT_ANY)
+				policy->clientcert = SECCONN_CERT_VERIFY_CA;
+			policy->require_ssl = true;
+			return true;
+
 		case SEEN_MODE:
 			if (VALUE_IS("warn"))
 				policy->warn_only = true;
@@ -403,15 +484,65 @@ secconn_policy_parse(const char *text, SecconnPolicy *policy,
 	for (;;)
 	{
 		const char *start;
+		const char *eq = NULL;
+		char	   *value = NULL;
+		size_t		value_len = 0;
+		bool		ok;
 
 		while (*p && is_policy_space(*p))
 			p++;
 		if (*p == '\0')
 			break;
 		start = p;
-		while (*p && !is_policy_space(*p))
+		while (*p && !is_policy_space(*p) && *p != '"' && (eq || *p != '='))
 			p++;
-		if (!parse_word(start, p - start, policy, &seen, error))
+		if (*p == '=' && !eq)
+		{
+			eq = p++;
+			value = palloc(strlen(p) + 1);
+			if (*p == '"')
+			{
+				/* a quoted value: up to the lone closing quote */
+				for (p++;; p++)
+				{
+					if (*p == '\0')
+						return policy_error(error, start, p - start,
+											"A quoted value needs a closing \".");
+					if (*p == '"' && p[1] == '"')
+						p++;
+					else if (*p == '"')
+						break;
+					value[value_len++] = *p;
+				}
+				p++;
+				if (*p && !is_policy_space(*p))
+				{
+					while (*p && !is_policy_space(*p))
+						p++;
+					return policy_error(error, start, p - start,
+										"A quoted value must end its requirement: put white space after the closing \".");
+				}
+			}
+			else
+			{
+				while (*p && !is_policy_space(*p) && *p != '"')
+					value[value_len++] = *p++;
+			}
+			value[value_len] = '\0';
+		}
+		if (*p == '"')
+		{
+			while (*p && !is_policy_space(*p))
+				p++;
+			return policy_error(error, start, p - start,
+								"A value that contains \" must be double-quoted, with \"\" for a literal quote.");
+		}
+		ok = parse_word(start, p - start,
+						(eq ? eq : p) - start, value, value_len,
+						policy, &seen, error);
+		if (value)
+			pfree(value);
+		if (!ok)
 			return false;
 	}
 	return true;

@@ -74,7 +74,11 @@ typedef enum SecconnAuthMech
 #define SECCONN_REQ_CIPHER		0x04
 #define SECCONN_REQ_AUTH		0x08
 #define SECCONN_REQ_CLIENTCERT	0x10
-#define SECCONN_NUM_REQS		5
+#define SECCONN_REQ_CERT_ISSUER	0x20	/* 1.1: cert_issuer="DN" */
+#define SECCONN_REQ_CERT_SUBJECT	0x40	/* 1.1: cert_subject="DN" */
+#define SECCONN_NUM_REQS		7
+/* The requirements the 1.0 counters had one column each for. */
+#define SECCONN_NUM_REQS_1_0	5
 
 typedef struct SecconnPolicy
 {
@@ -85,6 +89,15 @@ typedef struct SecconnPolicy
 	uint32		auth_mask;		/* bit (1 << SecconnAuthMech); 0: any */
 	bool		warn_only;		/* "mode=warn" */
 	char		cipher_list[SECCONN_MAX_POLICY_LEN + 1];	/* "cipher=LIST" */
+
+	/*
+	 * Pinned DNs (RFC 2253, as X509_NAME_print_ex with XN_FLAG_RFC2253
+	 * prints them), "" when not pinned.  A value is shorter than the policy
+	 * text, so it always fits; a DN longer than SECCONN_MAX_POLICY_LEN can
+	 * therefore never equal a pin.
+	 */
+	char		cert_issuer[SECCONN_MAX_POLICY_LEN + 1];
+	char		cert_subject[SECCONN_MAX_POLICY_LEN + 1];
 } SecconnPolicy;
 
 /* What was wrong with a policy text; both strings palloc'd. */

@@ -23,8 +23,9 @@
  * mode=warn labels.  Merging keeps "no violation of the merge" equivalent
  * to "no violation of any label": ssl and cipher=strong are OR'ed, min_tls
  * and clientcert take the strictest, auth= masks are intersected.  A label
- * with cipher=LIST, or auth= masks with an empty intersection, cannot be
- * merged that way: such an entry is "slow only" and the fast path always
+ * with cipher=LIST, a pinned DN (cert_issuer=, cert_subject=), or auth=
+ * masks with an empty intersection, cannot be merged that way: such an
+ * entry is "slow only" and the fast path always
  * declines it.  The default policy is never merged (it is a reloadable
  * setting, evaluated on every connection).
  *
@@ -339,8 +340,11 @@ key_matches(const CacheEntry *entry, uint32 hash, const char *role_name,
 static void
 unmerge(const MergedPolicy *merged, SecconnPolicy *policy)
 {
+	/* cipher lists and pins are never merged: see merge_policy */
 	memset(policy, 0, offsetof(SecconnPolicy, cipher_list));
 	policy->cipher_list[0] = '\0';
+	policy->cert_issuer[0] = '\0';
+	policy->cert_subject[0] = '\0';
 	policy->require_ssl = merged->require_ssl;
 	policy->min_tls = merged->min_tls;
 	policy->cipher = merged->cipher_strong ? SECCONN_CIPHER_STRONG :
@@ -447,7 +451,13 @@ secconn_policy_cache_begin(void)
 static bool
 merge_policy(MergedPolicy *merged, const SecconnPolicy *policy)
 {
-	if (policy->cipher == SECCONN_CIPHER_LIST)
+	/*
+	 * A cipher list or a pinned DN would need its text in the entry (up to
+	 * a policy's length each): such entries are slow only, so a pinned
+	 * role always takes the full check.
+	 */
+	if (policy->cipher == SECCONN_CIPHER_LIST ||
+		policy->cert_issuer[0] != '\0' || policy->cert_subject[0] != '\0')
 		return false;
 	merged->require_ssl |= policy->require_ssl;
 	merged->cipher_strong |= policy->cipher == SECCONN_CIPHER_STRONG;

@@ -25,6 +25,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "libpq/libpq-be.h"
 #include "nodes/pg_list.h"
 
@@ -45,6 +46,7 @@ typedef enum SecconnMode
 extern int	secconn_mode;
 extern bool secconn_exempt_local;
 extern int	secconn_history_size;
+extern int	secconn_cert_expiry_warning;	/* seconds; 0: off */
 extern char *secconn_default_policy_text;
 extern const SecconnPolicy *secconn_default_policy;	/* NULL when empty */
 
@@ -66,7 +68,18 @@ typedef enum SecconnTransport
 } SecconnTransport;
 
 #define SECCONN_CIPHER_NAME_LEN		64
-#define SECCONN_DN_LEN				256
+/* The 1.0 client_dn: OpenSSL's one-line form, truncated as in 1.0. */
+#define SECCONN_DN_1_0_LEN			256
+
+/*
+ * Room for an RFC 2253 DN, terminator included.  A longer DN is not stored
+ * (the views show NULL, never a truncated DN).  It can match no pin either:
+ * a pin is shorter than a policy, which is at most SECCONN_MAX_POLICY_LEN
+ * bytes including its keyword, so the comparison stays exact.
+ */
+#define SECCONN_DN_LEN				(SECCONN_MAX_POLICY_LEN)
+/* A certificate serial number in hex: 20 octets in RFC 5280, with room. */
+#define SECCONN_SERIAL_LEN			128
 
 /*
  * Everything a policy is checked against.  Fixed size and pointer-free, so
@@ -85,7 +98,16 @@ typedef struct SecconnFacts
 	bool		cert_verified;	/* ...and verified against ssl_ca_file */
 	bool		cert_cn_fits;	/* cert_cn holds the whole CN */
 	char		cert_cn[NAMEDATALEN];
-	char		client_dn[SECCONN_DN_LEN];	/* truncated if longer */
+	char		client_dn_1_0[SECCONN_DN_1_0_LEN];	/* truncated if longer */
+	/* 1.1: the certificate in full (see SECCONN_DN_LEN); "" without one */
+	bool		subject_dn_fits;	/* subject_dn holds the whole DN */
+	bool		issuer_dn_fits;
+	char		subject_dn[SECCONN_DN_LEN];	/* RFC 2253 */
+	char		issuer_dn[SECCONN_DN_LEN];
+	char		serial[SECCONN_SERIAL_LEN];	/* hex; "" if it does not fit */
+	bool		cert_dates_valid;
+	TimestampTz cert_not_before;
+	TimestampTz cert_not_after;
 	char		role_name[NAMEDATALEN];
 } SecconnFacts;
 
@@ -130,6 +152,12 @@ extern List *secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname);
 extern char *secconn_source_description(const SecconnAppliedPolicy *applied);
 extern char *secconn_role_name(Oid roleid);
 
+/* ---- certs.c ---- */
+
+/* subject, issuer, serial and validity of a client certificate (X509 *) */
+extern void secconn_gather_cert_facts(void *peer, SecconnFacts *facts);
+extern void secconn_note_expiring_cert(Port *port, const SecconnFacts *facts);
+
 /* ---- evaluate.c ---- */
 
 typedef struct SecconnVerdict
@@ -165,6 +193,8 @@ extern bool secconn_shmem_ready(void);
 /* counters: one call per checked connection (not in mode off) */
 extern void secconn_count_check(SecconnAction action, int violations,
 								int64 elapsed_ns, bool cache_hit);
+/* an admitted session whose client certificate expires soon */
+extern void secconn_count_expiring_cert(void);
 /* ring of rejected and warned connections */
 extern void secconn_record_event(SecconnAction action, const SecconnFacts *facts,
 								 const char *dbname, int violations);
@@ -213,12 +243,15 @@ typedef struct SecconnCounters
 	int64		hook_time_total_ns;
 	int64		hook_time_max_ns;
 	int64		policy_cache_hits;	/* admitted by the fast path */
+	int64		client_certs_expiring;	/* 1.1 */
 	TimestampTz stats_reset;
 } SecconnCounters;
 
 /* readers, for views.c; all of them need secconn_shmem_ready() */
 extern int	secconn_session_slot_count(void);
 extern bool secconn_read_session(int index, SecconnSession *session);
+/* Is slot "index" still the session of "pid"? */
+extern bool secconn_slot_has_pid(int index, int pid);
 extern int	secconn_read_events(SecconnEvent **events);
 extern void secconn_read_counters(SecconnCounters *counters);
 extern void secconn_reset_counters(void);

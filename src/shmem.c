@@ -43,8 +43,9 @@
  * empty, and stats_reset is the server start time.
  *
  * Memory: sizeof(SecconnSlot) bytes per backend slot (MaxBackends of them)
- * and sizeof(SecconnEvent) per ring entry: 552 and 304 bytes on 64-bit
- * Linux with PostgreSQL 15.
+ * and sizeof(SecconnEvent) per ring entry: 2,640 and 304 bytes on 64-bit
+ * Linux with PostgreSQL 15 (1.1 added the client certificate's full
+ * subject and issuer DNs, up to SECCONN_DN_LEN bytes each, to the slot).
  *
  *-------------------------------------------------------------------------
  */
@@ -278,6 +279,18 @@ secconn_read_session(int index, SecconnSession *session)
 }
 
 /*
+ * Does slot "index" still hold the session of "pid"?  For a caller about to
+ * signal it (the pid may have been reused by a later backend otherwise).
+ */
+bool
+secconn_slot_has_pid(int index, int pid)
+{
+	SecconnSession session;
+
+	return secconn_read_session(index, &session) && session.pid == pid;
+}
+
+/*
  * The counters: one call per checked connection.  "violations" are the
  * requirements that caused a rejection (counted in rejected_by[] only for
  * rejections).
@@ -306,6 +319,9 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 			break;
 		case SECCONN_ACTION_REJECTED:
 			c->rejected++;
+			/* a pin refines clientcert: rejected_clientcert counts it */
+			if (violations & (SECCONN_REQ_CERT_ISSUER | SECCONN_REQ_CERT_SUBJECT))
+				violations |= SECCONN_REQ_CLIENTCERT;
 			for (int i = 0; i < SECCONN_NUM_REQS; i++)
 			{
 				if (violations & (1 << i))
@@ -319,6 +335,16 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 		if (elapsed_ns > c->hook_time_max_ns)
 			c->hook_time_max_ns = elapsed_ns;
 	}
+	SpinLockRelease(&shared->mutex);
+}
+
+void
+secconn_count_expiring_cert(void)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	shared->counters.client_certs_expiring++;
 	SpinLockRelease(&shared->mutex);
 }
 

@@ -3,12 +3,16 @@
  * views.c
  *		SQL-callable functions behind the secconn_* views.
  *
- *	secconn_connection_slots()		secconn_connections (with pg_stat_activity)
+ *	secconn_connection_slots()		secconn_connections (with pg_stat_activity);
+ *									_1_1: with the 1.1 certificate columns
+ *	secconn_terminate_noncompliant(bool)	1.1: end the sessions that
+ *									violate an enforcing policy now
  *	secconn_test_policy(text)		a policy tried on the open sessions
  *	secconn_role_policies()			secconn_roles
  *	secconn_policy_problem(text)	secconn_policies.problem
  *	secconn_rejection_history()		secconn_rejections
- *	secconn_stats_counters()		secconn_stats
+ *	secconn_stats_counters()		secconn_stats; _1_1: with
+ *									client_certs_expiring
  *	secconn_stats_reset()
  *	secconn_tls_version(), secconn_cipher(), secconn_cipher_bits(),
  *	secconn_cipher_strong(), secconn_auth_mechanism()	this session
@@ -17,6 +21,13 @@
  *
  * The functions that read shared memory raise an error when secconn is not
  * preloaded; the others work either way.
+ *
+ * Versions: the library serves the SQL objects of every extension version
+ * it can be updated from, so that installing a new package and running
+ * ALTER EXTENSION secconn UPDATE later keeps the old views working in
+ * between.  A function whose result grew in a later version keeps its 1.0
+ * C entry point with the 1.0 columns and meanings, and gets a new one
+ * (suffix _1_1) for the new shape, as pg_stat_statements does.
  *
  * Privacy follows pg_stat_activity: the caller sees a session in full if it
  * has the privileges of pg_read_all_stats or of the session's role
@@ -51,11 +62,14 @@
 #include "secconn.h"
 
 PG_FUNCTION_INFO_V1(secconn_connection_slots);
+PG_FUNCTION_INFO_V1(secconn_connection_slots_1_1);
+PG_FUNCTION_INFO_V1(secconn_terminate_noncompliant);
 PG_FUNCTION_INFO_V1(secconn_test_policy);
 PG_FUNCTION_INFO_V1(secconn_role_policies);
 PG_FUNCTION_INFO_V1(secconn_policy_problem);
 PG_FUNCTION_INFO_V1(secconn_rejection_history);
 PG_FUNCTION_INFO_V1(secconn_stats_counters);
+PG_FUNCTION_INFO_V1(secconn_stats_counters_1_1);
 PG_FUNCTION_INFO_V1(secconn_stats_reset);
 PG_FUNCTION_INFO_V1(secconn_session_tls_version);
 PG_FUNCTION_INFO_V1(secconn_session_cipher);
@@ -80,8 +94,27 @@ enum
 	SLOT_CLIENT_DN,
 	SLOT_COMPLIANT,
 	SLOT_VIOLATIONS,
+	SLOT_NCOLS_1_0,
+	/* 1.1 */
+	SLOT_ISSUER_DN = SLOT_NCOLS_1_0,
+	SLOT_SERIAL,
+	SLOT_NOT_BEFORE,
+	SLOT_NOT_AFTER,
 	SLOT_NCOLS
 };
+
+/* The SQL declaration has the columns this entry point fills. */
+static void
+check_result_columns(ReturnSetInfo *rsinfo, int expected)
+{
+	if (rsinfo->setDesc->natts != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("secconn's SQL objects do not match its library"),
+				 errdetail("A function returns %d columns where the library has %d.",
+						   rsinfo->setDesc->natts, expected),
+				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
+}
 
 static void
 require_shmem(void)
@@ -196,9 +229,15 @@ session_violations(const SecconnSession *session, List *policies,
 	return violations;
 }
 
-/* Fill the columns that describe the connection itself. */
+/*
+ * Fill the columns that describe the connection itself: the 1.0 ones
+ * (client_dn in OpenSSL's one-line form, truncated at 255 bytes, as 1.0
+ * showed it), or the 1.1 ones (client_dn in full RFC 2253 form, NULL if it
+ * does not fit in the slot, never truncated; issuer, serial, validity).
+ */
 static void
-fill_fact_columns(const SecconnFacts *facts, Datum *values, bool *nulls)
+fill_fact_columns(const SecconnFacts *facts, bool v1_1, Datum *values,
+				  bool *nulls)
 {
 	bool		tls = facts->transport == SECCONN_TRANSPORT_TLS;
 	const char *version = secconn_tls_version_name(facts->tls_version);
@@ -238,10 +277,38 @@ fill_fact_columns(const SecconnFacts *facts, Datum *values, bool *nulls)
 	values[SLOT_CERT_VERIFIED] =
 		BoolGetDatum(facts->cert_present && facts->cert_verified);
 	nulls[SLOT_CERT_VERIFIED] = false;
-	if (facts->cert_present && facts->client_dn[0] != '\0')
+	if (!v1_1)
 	{
-		values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->client_dn);
+		if (facts->cert_present && facts->client_dn_1_0[0] != '\0')
+		{
+			values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->client_dn_1_0);
+			nulls[SLOT_CLIENT_DN] = false;
+		}
+		return;
+	}
+	if (!facts->cert_present)
+		return;
+	if (facts->subject_dn_fits)
+	{
+		values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->subject_dn);
 		nulls[SLOT_CLIENT_DN] = false;
+	}
+	if (facts->issuer_dn_fits)
+	{
+		values[SLOT_ISSUER_DN] = CStringGetTextDatum(facts->issuer_dn);
+		nulls[SLOT_ISSUER_DN] = false;
+	}
+	if (facts->serial[0] != '\0')
+	{
+		values[SLOT_SERIAL] = CStringGetTextDatum(facts->serial);
+		nulls[SLOT_SERIAL] = false;
+	}
+	if (facts->cert_dates_valid)
+	{
+		values[SLOT_NOT_BEFORE] = TimestampTzGetDatum(facts->cert_not_before);
+		nulls[SLOT_NOT_BEFORE] = false;
+		values[SLOT_NOT_AFTER] = TimestampTzGetDatum(facts->cert_not_after);
+		nulls[SLOT_NOT_AFTER] = false;
 	}
 }
 
@@ -251,8 +318,8 @@ fill_fact_columns(const SecconnFacts *facts, Datum *values, bool *nulls)
  * with the policies in force now.  The view secconn_connections joins
  * pg_stat_activity, which also leaves out backends still authenticating.
  */
-Datum
-secconn_connection_slots(PG_FUNCTION_ARGS)
+static Datum
+connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext rowcxt;
@@ -263,6 +330,7 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 
 	require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
+	check_result_columns(rsinfo, v1_1 ? SLOT_NCOLS : SLOT_NCOLS_1_0);
 
 	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "secconn row",
@@ -291,7 +359,7 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 			bool		unevaluable;
 			int			violations;
 
-			fill_fact_columns(&session.facts, values, nulls);
+			fill_fact_columns(&session.facts, v1_1, values, nulls);
 
 			/* A known violation makes it non-compliant; else unknown. */
 			violations = session_violations(&session,
@@ -313,6 +381,113 @@ secconn_connection_slots(PG_FUNCTION_ARGS)
 	}
 
 	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+/* The 1.0 shape: 13 columns. */
+Datum
+secconn_connection_slots(PG_FUNCTION_ARGS)
+{
+	return connection_slots(fcinfo, false);
+}
+
+/* 1.1: plus client_issuer_dn, client_serial, client_cert_not_before/after. */
+Datum
+secconn_connection_slots_1_1(PG_FUNCTION_ARGS)
+{
+	return connection_slots(fcinfo, true);
+}
+
+/* May the current user terminate a session of "roleid", as pg_terminate_backend decides? */
+static bool
+may_terminate(Oid roleid)
+{
+	if (!OidIsValid(roleid))
+		return superuser();
+	if (superuser_arg(roleid) && !superuser())
+		return false;
+	return has_privs_of_role(GetUserId(), roleid) ||
+		has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND);
+}
+
+/*
+ * secconn_terminate_noncompliant(dry_run boolean DEFAULT true): the open
+ * client sessions and walsenders, other than the caller's, that violate a
+ * requirement of an enforcing (not mode=warn) policy that applies to them
+ * now: pid, usename, datname, violations (of enforcing policies only),
+ * terminated.  With dry_run false, each is ended with pg_terminate_backend
+ * (which signals and returns: the session ends a moment later), and only
+ * while secconn.mode is enforce.  A session whose policies cannot be
+ * evaluated (a label that no longer parses) is not listed: secconn never
+ * ends a session on a doubt.  EXECUTE is revoked from PUBLIC.
+ */
+Datum
+secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		dry_run = PG_GETARG_BOOL(0);
+	MemoryContext callcxt = CurrentMemoryContext;
+	List	   *policy_cache = NIL;
+	int			nslots;
+
+	require_shmem();
+	if (!dry_run && secconn_mode != SECCONN_MODE_ENFORCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("secconn terminates sessions only while secconn.mode is enforce"),
+				 errdetail("secconn.mode is %s: new sessions that violate a policy are admitted, so open ones are not ended either.",
+						   secconn_mode == SECCONN_MODE_WARN ? "warn" : "off"),
+				 errhint("Set secconn.mode to enforce, or call the function with dry_run => true to list the sessions.")));
+	InitMaterializedSRF(fcinfo, 0);
+
+	nslots = secconn_session_slot_count();
+	for (int i = 0; i < nslots; i++)
+	{
+		SecconnSession session;
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		Oid			roleid;
+		int			enforced = 0;
+		bool		terminated = false;
+		ListCell   *cell;
+		char	   *rolname;
+
+		if (!secconn_read_session(i, &session) || session.pid == MyProcPid)
+			continue;
+
+		roleid = session_role(&session);
+		foreach(cell, policies_for(&policy_cache, callcxt, roleid,
+								   session.dbname))
+		{
+			SecconnAppliedPolicy *applied = lfirst(cell);
+
+			if (applied->valid && !applied->policy.warn_only)
+				enforced |= secconn_policy_violations(&applied->policy,
+													  &session.facts);
+		}
+		if (enforced == 0)
+			continue;
+
+		if (!dry_run && may_terminate(roleid) &&
+			secconn_slot_has_pid(i, session.pid))
+			terminated = DatumGetBool(DirectFunctionCall2(pg_terminate_backend,
+														  Int32GetDatum(session.pid),
+														  Int64GetDatum(0)));
+
+		rolname = OidIsValid(roleid) ? secconn_role_name(roleid) : NULL;
+		if (rolname == NULL)
+			rolname = session.facts.role_name;
+		values[0] = Int32GetDatum(session.pid);
+		values[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
+		if (session.dbname[0] != '\0')
+			values[2] = DirectFunctionCall1(namein,
+											CStringGetDatum(session.dbname));
+		else
+			nulls[2] = true;
+		values[3] = violations_array(enforced);
+		values[4] = BoolGetDatum(terminated);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }
 
@@ -592,35 +767,57 @@ ns_to_us(int64 ns)
 	return Float8GetDatum((double) ns / 1000.0);
 }
 
-/* secconn_stats_counters(): one row of counters. */
-Datum
-secconn_stats_counters(PG_FUNCTION_ARGS)
+/* One row of counters: 13 columns in 1.0, 1.1 appends client_certs_expiring. */
+static Datum
+stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 {
 	TupleDesc	tupdesc;
 	SecconnCounters c;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[14];
+	bool		nulls[14] = {0};
 	int			col = 0;
+	int			ncols = v1_1 ? 14 : 13;
 
 	require_shmem();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("secconn's SQL objects do not match its library"),
+				 errdetail("A function returns %d columns where the library has %d.",
+						   tupdesc->natts, ncols),
+				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
 
 	secconn_read_counters(&c);
 	values[col++] = Int64GetDatum(c.checked);
 	values[col++] = Int64GetDatum(c.accepted);
 	values[col++] = Int64GetDatum(c.warned);
 	values[col++] = Int64GetDatum(c.rejected);
-	for (int i = 0; i < SECCONN_NUM_REQS; i++)
+	for (int i = 0; i < SECCONN_NUM_REQS_1_0; i++)
 		values[col++] = Int64GetDatum(c.rejected_by[i]);
 	values[col++] = ns_to_us(c.hook_time_total_ns);
 	values[col++] = ns_to_us(c.hook_time_max_ns);
 	values[col++] = Int64GetDatum(c.policy_cache_hits);
 	values[col++] = TimestampTzGetDatum(c.stats_reset);
-	Assert(col == lengthof(values));
+	if (v1_1)
+		values[col++] = Int64GetDatum(c.client_certs_expiring);
+	Assert(col == ncols);
 
 	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+Datum
+secconn_stats_counters(PG_FUNCTION_ARGS)
+{
+	return stats_counters(fcinfo, false);
+}
+
+Datum
+secconn_stats_counters_1_1(PG_FUNCTION_ARGS)
+{
+	return stats_counters(fcinfo, true);
 }
 
 /* secconn_stats_reset(): zero the counters; the rejection ring stays. */

@@ -215,7 +215,7 @@ my %expected = (
 		auth_mechanism => 'cert',
 		client_cert_present => 't',
 		client_cert_verified => 't',
-		client_dn => '/CN=alice',
+		client_dn => 'CN=alice',
 	},
 	local => {
 		%common, %no_tls,

@@ -430,6 +430,37 @@ foreach my $v (@older)
 	fingerprint_is($node_a->safe_psql('d_upgrade', $fingerprint_sql),
 		$fresh, "updated from $v: the same objects as a fresh $default");
 }
+
+# 1.0 -> 1.1 in particular, on this running preloaded cluster: the 1.0
+# objects work with the new library until the update, and the update
+# leaves labels and counters alone.
+is($default, '1.1', 'the default version is 1.1');
+ok((grep { $_ eq '1.0' } @older), '1.0 is among the versions updated from');
+$node_a->safe_psql('d_upgrade', "DROP EXTENSION secconn; CREATE EXTENSION secconn VERSION '1.0'");
+is( $node_a->safe_psql('d_upgrade',
+		q{SELECT count(*) > 0, bool_and(client_dn IS NULL) FROM secconn_connections
+		   WHERE pid = pg_backend_pid()}),
+	't|t', '1.0 objects with the 1.1 library: secconn_connections works');
+my $stats_before = $node_a->safe_psql('d_upgrade',
+	'SELECT stats_reset, checked FROM secconn_stats');
+like($stats_before, qr/^\S.*\|\d+$/, '... and so does secconn_stats');
+my $labels_before = $node_a->safe_psql('postgres', $labels_sql);
+$node_a->safe_psql('d_upgrade', q{ALTER EXTENSION secconn UPDATE TO '1.1'});
+is($node_a->safe_psql('postgres', $labels_sql), $labels_before,
+	'ALTER EXTENSION secconn UPDATE TO 1.1 leaves the labels alone');
+my ($reset_before, $checked_before) = split /\|/, $stats_before;
+my ($reset_after, $checked_after, $expiring) = split /\|/,
+  $node_a->safe_psql('d_upgrade',
+	'SELECT stats_reset, checked, client_certs_expiring FROM secconn_stats');
+is($reset_after, $reset_before, '... and the counters (same stats_reset)');
+ok($checked_after >= $checked_before, "... which keep counting ($checked_before, then $checked_after)");
+is( $node_a->safe_psql('d_upgrade',
+		q{SELECT count(*) FROM secconn_connections
+		   WHERE pid = pg_backend_pid() AND client_issuer_dn IS NULL}),
+	'1', 'after the update: the 1.1 columns are there');
+fingerprint_is($node_a->safe_psql('d_upgrade', $fingerprint_sql),
+	$fresh, 'after the update on the running cluster: the same objects as a fresh 1.1');
+
 my $checked = scalar(@versions);
 note "checked $checked version(s) of secconn: "
   . join(', ', map { $_ eq $default ? "$_ (default, fresh install)" : "$_ (updated to $default)" } @versions);

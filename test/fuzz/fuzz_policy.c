@@ -11,6 +11,8 @@
  *	  or hit undefined behaviour (AddressSanitizer, UBSan);
  *	- on failure it must name the offending word, and that word must occur
  *	  in the input (it is shown to the DBA as "the bad word");
+ *	- pinned DNs (cert_issuer=, cert_subject=) hold no control or
+ *	  non-ASCII byte, imply clientcert, and render quoted;
  *	- on success the text is at most SECCONN_MAX_POLICY_LEN bytes, every
  *	  requirement kind renders with secconn_policy_requirement_text(), and
  *	  the rendering of the requirements it has parses back to the same
@@ -41,7 +43,8 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int all_reqs[] = {
 	SECCONN_REQ_SSL, SECCONN_REQ_MIN_TLS, SECCONN_REQ_CIPHER,
-	SECCONN_REQ_AUTH, SECCONN_REQ_CLIENTCERT
+	SECCONN_REQ_AUTH, SECCONN_REQ_CLIENTCERT,
+	SECCONN_REQ_CERT_ISSUER, SECCONN_REQ_CERT_SUBJECT
 };
 
 pg_attribute_noreturn() static void
@@ -68,6 +71,10 @@ has_req(const SecconnPolicy *policy, int req)
 			return policy->auth_mask != 0;
 		case SECCONN_REQ_CLIENTCERT:
 			return policy->clientcert != SECCONN_CERT_ANY;
+		case SECCONN_REQ_CERT_ISSUER:
+			return policy->cert_issuer[0] != '\0';
+		case SECCONN_REQ_CERT_SUBJECT:
+			return policy->cert_subject[0] != '\0';
 	}
 	return false;
 }
@@ -82,7 +89,9 @@ same_policy(const SecconnPolicy *a, const SecconnPolicy *b)
 		a->auth_mask == b->auth_mask &&
 		a->warn_only == b->warn_only &&
 		(a->cipher != SECCONN_CIPHER_LIST ||
-		 strcmp(a->cipher_list, b->cipher_list) == 0);
+		 strcmp(a->cipher_list, b->cipher_list) == 0) &&
+		strcmp(a->cert_issuer, b->cert_issuer) == 0 &&
+		strcmp(a->cert_subject, b->cert_subject) == 0;
 }
 
 static void
@@ -96,12 +105,23 @@ check_parsed(const char *text, const SecconnPolicy *policy)
 
 	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
 		broken("a policy longer than the limit was accepted", text);
+	for (const char *dn = policy->cert_issuer;; dn = policy->cert_subject)
+	{
+		for (const char *c = dn; *c; c++)
+			if ((unsigned char) *c < 0x20 || (unsigned char) *c >= 0x7F)
+				broken("a pinned DN with a control or non-ASCII byte", text);
+		if (dn[0] != '\0' && policy->clientcert == SECCONN_CERT_ANY)
+			broken("a pin without clientcert", text);
+		if (dn == policy->cert_subject)
+			break;
+	}
 
 	/*
 	 * Every kind renders (also kinds the policy lacks, which no caller
 	 * asks for today); the ones it has are joined into a canonical text.
 	 */
-	canonical = palloc(SECCONN_NUM_REQS * (SECCONN_MAX_POLICY_LEN + 64) + 16);
+	/* pins double their quotes: at most twice a policy's length in all */
+	canonical = palloc(SECCONN_NUM_REQS * (2 * SECCONN_MAX_POLICY_LEN + 64) + 16);
 	canonical[0] = '\0';
 	for (int i = 0; i < lengthof(all_reqs); i++)
 	{
