@@ -43,6 +43,7 @@
 #include "utils/guc.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "secconn.h"
 
