@@ -139,7 +139,7 @@ my %pid;
 foreach my $k (sort keys %sess)
 {
 	next if $k eq 'physical';
-	$pid{$k} = $sess{$k}->query_safe('SELECT pg_backend_pid()');
+	$pid{$k} = bg_query($sess{$k}, 'SELECT pg_backend_pid()');
 	like($pid{$k}, qr/^\d+$/, "session $k is open (pid $pid{$k})");
 }
 $pid{physical} = $node->safe_psql('postgres',
@@ -277,7 +277,7 @@ SELECT count(*) FROM secconn_connections c JOIN pg_stat_activity a USING (pid)
 # Each session's own functions agree with the view.
 foreach my $k (qw(tls12 tls13 md5 scrammd5 cert local logical))
 {
-	my $own = $sess{$k}->query_safe(
+	my $own = bg_query($sess{$k}, 
 		q{SELECT concat_ws('|', coalesce(secconn_tls_version(), '-'),
 		     coalesce(secconn_cipher(), '-'),
 		     coalesce(secconn_cipher_bits()::text, '-'),
@@ -372,7 +372,7 @@ is_deeply(compliance(), \%all_ok, 'labels removed: every session compliant');
 # The sessions stayed open throughout.
 foreach my $k (qw(tls12 md5 scrammd5))
 {
-	is($sess{$k}->query_safe('SELECT 1'), '1', "session $k still open");
+	is(bg_query($sess{$k}, 'SELECT 1'), '1', "session $k still open");
 }
 
 # ------------------------------------------------------------------
@@ -422,7 +422,7 @@ is_deeply(
 # A role with no privileges, in a session of its own.
 {
 	my $watch = open_session(conn($node, user => 'r_watch', via => 'unix'));
-	my $watch_pid = $watch->query_safe('SELECT pg_backend_pid()');
+	my $watch_pid = bg_query($watch, 'SELECT pg_backend_pid()');
 	my $r = view_rows(as => 'r_watch');
 	my $leaks = 0;
 	foreach my $k (sort keys %pid)

@@ -69,7 +69,7 @@ my @counter_columns = qw(checked accepted warned rejected rejected_ssl
 
 sub stats
 {
-	my $line = $mon->query_safe(
+	my $line = bg_query($mon, 
 		"SELECT concat_ws(' ', " . join(', ', @counter_columns) . ') FROM secconn_stats');
 	my %s;
 	@s{@counter_columns} = split / /, $line;
@@ -86,28 +86,21 @@ sub stats_is
 	return;
 }
 
-# The ring, oldest first, one line per event.  The query always returns a
-# first line ("events"): 17beta2's BackgroundPsql garbles an empty result.
+# The ring, oldest first, one line per event.
 my $ring_sql = q{
-SELECT 'events'
-UNION ALL
-(SELECT concat_ws(' ', seq, usename, coalesce(datname, '-'),
-        coalesce(host(client_addr), '-'), transport,
-        coalesce(tls_version, '-'), coalesce(cipher, '-'),
-        coalesce(auth_method, '-'), coalesce(auth_mechanism, '-'),
-        action, violations)
-   FROM secconn_rejections ORDER BY seq)};
+SELECT concat_ws(' ', seq, usename, coalesce(datname, '-'),
+       coalesce(host(client_addr), '-'), transport,
+       coalesce(tls_version, '-'), coalesce(cipher, '-'),
+       coalesce(auth_method, '-'), coalesce(auth_mechanism, '-'),
+       action, violations)
+  FROM secconn_rejections};
 
 sub ring
 {
-	my @lines = split /\n/, $mon->query_safe($ring_sql);
-	my $first = shift @lines;
-	die "unexpected first line of the ring query: $first"
-	  unless $first eq 'events';
-	return \@lines;
+	return [ split /\n/, bg_query($mon, $ring_sql) ];
 }
 
-$mon->query_safe('SELECT secconn_stats_reset()');
+bg_query($mon, 'SELECT secconn_stats_reset()');
 stats_is({}, 'after a reset every counter is 0');
 is_deeply(ring(), [], 'no rejection yet');
 
@@ -182,7 +175,7 @@ is_deeply(
 	],
 	'secconn_rejections wrapped: the last secconn.history_size (4) events');
 
-is( $mon->query_safe(q{
+is( bg_query($mon, q{
 SELECT bool_and(event_time > now() - interval '5 minutes' AND event_time <= now())
        AND bool_and(pid > 0)
        AND (SELECT bool_and(a.event_time <= b.event_time)
@@ -191,7 +184,7 @@ SELECT bool_and(event_time > now() - interval '5 minutes' AND event_time <= now(
 	't',
 	'event times recent and in order, pids set');
 
-is( $mon->query_safe(q{
+is( bg_query($mon, q{
 SELECT hook_time_total_us > 0 AND hook_time_max_us > 0
        AND hook_time_max_us <= hook_time_total_us
   FROM secconn_stats}),
@@ -202,10 +195,10 @@ SELECT hook_time_total_us > 0 AND hook_time_max_us > 0
 # Reset: the counters, not the history
 # ------------------------------------------------------------------
 
-my $before = $mon->query_safe('SELECT stats_reset FROM secconn_stats');
-$mon->query_safe('SELECT secconn_stats_reset()');
+my $before = bg_query($mon, 'SELECT stats_reset FROM secconn_stats');
+bg_query($mon, 'SELECT secconn_stats_reset()');
 stats_is({}, 'secconn_stats_reset(): every counter back to 0');
-is( $mon->query_safe(
+is( bg_query($mon, 
 		"SELECT stats_reset > '$before' AND hook_time_total_us = 0 AND hook_time_max_us = 0 FROM secconn_stats"
 	),
 	't',

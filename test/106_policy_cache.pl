@@ -67,7 +67,7 @@ my $mon = $node->background_psql('postgres');
 
 sub hits
 {
-	return $mon->query_safe('SELECT policy_cache_hits FROM secconn_stats');
+	return bg_query($mon, 'SELECT policy_cache_hits FROM secconn_stats');
 }
 
 # Two compliant connections: the first fills the cache, the second must be

@@ -232,7 +232,7 @@ is($node->safe_psql('postgres',
 # ------------------------------------------------------------------
 # Counters are read from one open session: a new connection would count.
 my $q = $node->background_psql('postgres');
-my $hits = sub { $q->query_safe('SELECT policy_cache_hits FROM secconn_stats'); };
+my $hits = sub { bg_query($q, 'SELECT policy_cache_hits FROM secconn_stats'); };
 my $h0 = $hits->();
 accept_ok($node, tls('pay_user', 'pay'), 'pay_user again (1)');
 accept_ok($node, tls('pay_user', 'pay'), 'pay_user again (2)');
@@ -309,7 +309,7 @@ ok($core_len <= 63 && length($long_dn) > $core_len,
 
 # Privacy: another unprivileged role sees none of it.
 my $bg = $node->background_psql('postgres', extra_params => [ '-d', tls('long_user', 'long') ]);
-my $bgpid = $bg->query_safe('SELECT pg_backend_pid()');
+my $bgpid = bg_query($bg, 'SELECT pg_backend_pid()');
 my $other = $node->safe_psql('postgres',
 	"SELECT coalesce(client_dn, 'null'), coalesce(client_issuer_dn, 'null'),
 	        coalesce(client_serial, 'null'), coalesce(client_cert_not_before::text, 'null')
@@ -429,7 +429,7 @@ sub session
 {
 	my ($connstr) = @_;
 	my $s = $node->background_psql('postgres', extra_params => [ '-d', $connstr ]);
-	return ($s, $s->query_safe('SELECT pg_backend_pid()'));
+	return ($s, bg_query($s, 'SELECT pg_backend_pid()'));
 }
 my ($s_ok, $p_ok) = session(tls('t_ok', 'pay'));
 my ($s_bad, $p_bad) = session(conn($node, user => 't_bad'));
@@ -441,7 +441,7 @@ label($node, ROLE => 't_bad', 'ssl');
 label($node, ROLE => 't_warn', 'ssl mode=warn');
 label($node, ROLE => 't_admin', 'ssl');
 
-my $listed = $s_admin->query_safe(
+my $listed = bg_query($s_admin, 
 	q{SELECT pid, usename, datname, violations, terminated
 	    FROM secconn_terminate_noncompliant() ORDER BY pid});
 is($listed, "$p_bad|t_bad|postgres|{ssl}|f",
@@ -474,7 +474,7 @@ like($e, qr/secconn terminates sessions only while secconn.mode is enforce/,
 	'dry_run => false in warn mode is refused');
 set_guc($node, 'secconn.mode', 'enforce');
 
-$listed = $s_admin->query_safe(
+$listed = bg_query($s_admin, 
 	q{SELECT pid, usename, violations, terminated
 	    FROM secconn_terminate_noncompliant(dry_run => false)});
 is($listed, "$p_bad|t_bad|{ssl}|t", 'dry_run => false terminates the violator');
@@ -482,8 +482,8 @@ ok($node->poll_query_until('postgres',
 		"SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $p_bad)"),
 	'... whose session ends');
 is($alive->(), 't_admin,t_ok,t_warn', 'the compliant, warn-only and calling sessions stay');
-is($s_admin->query_safe('SELECT 1'), '1', 'the caller still works');
-is($s_admin->query_safe('SELECT count(*) FROM secconn_terminate_noncompliant(false)'),
+is(bg_query($s_admin, 'SELECT 1'), '1', 'the caller still works');
+is(bg_query($s_admin, 'SELECT count(*) FROM secconn_terminate_noncompliant(false)'),
 	'0', 'a second call finds nothing');
 $_->quit foreach ($s_ok, $s_warn, $s_admin, $q);
 eval { $s_bad->quit };

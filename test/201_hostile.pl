@@ -252,11 +252,11 @@ sub wait_for_lock
 	my $s2 = $node->background_psql('postgres', on_error_stop => 0);
 
 	# DROP first: SECURITY LABEL waits for it, then finds no role.
-	$s1->query_safe('BEGIN; DROP ROLE h_victim;');
+	bg_query($s1, 'BEGIN; DROP ROLE h_victim;');
 	$s2->query_until(qr/label_sent/,
 		"\\echo label_sent\nSECURITY LABEL FOR secconn ON ROLE h_victim IS 'ssl';\n");
 	ok(wait_for_lock('SECURITY LABEL'), 'SECURITY LABEL waits for the uncommitted DROP ROLE');
-	$s1->query_safe('COMMIT');
+	bg_query($s1, 'COMMIT');
 	$s2->query('SELECT 1');
 	like($s2->{stderr}, qr/ERROR:  role "h_victim" does not exist/,
 		'SECURITY LABEL after a concurrent DROP ROLE: "role does not exist"');
@@ -265,10 +265,10 @@ sub wait_for_lock
 	# SECURITY LABEL first: DROP ROLE waits for it, then drops role and label.
 	sql_ok($node, "CREATE ROLE h_victim LOGIN PASSWORD '$PASSWORD'");
 	my $oid = sql_ok($node, q{SELECT oid FROM pg_authid WHERE rolname = 'h_victim'});
-	$s1->query_safe(q{BEGIN; SECURITY LABEL FOR secconn ON ROLE h_victim IS 'ssl';});
+	bg_query($s1, q{BEGIN; SECURITY LABEL FOR secconn ON ROLE h_victim IS 'ssl';});
 	$s2->query_until(qr/drop_sent/, "\\echo drop_sent\nDROP ROLE h_victim;\n");
 	ok(wait_for_lock('DROP ROLE'), 'DROP ROLE waits for the uncommitted SECURITY LABEL');
-	$s1->query_safe('COMMIT');
+	bg_query($s1, 'COMMIT');
 	$s2->query('SELECT 1');
 	is($s2->{stderr}, '', 'DROP ROLE after a concurrent SECURITY LABEL: succeeds');
 	$s2->{stderr} = '';

@@ -86,14 +86,14 @@ sub open_session
 	local $ENV{OPENSSL_CONF} = $openssl_conf // $ENV{OPENSSL_CONF};
 	delete $ENV{OPENSSL_CONF} unless defined $openssl_conf;
 	my $s = $node->background_psql('postgres', extra_params => [ '-d', $connstr ]);
-	like($s->query_safe('SELECT pg_backend_pid()'), qr/^\d+$/, "session open: $connstr");
+	like(bg_query($s, 'SELECT pg_backend_pid()'), qr/^\d+$/, "session open: $connstr");
 	return $s;
 }
 
 # The superuser's session over the Unix socket, open before the reset: it
 # runs every later query here, so that no other connection is counted.
 my $admin = $node->background_psql('postgres');
-$admin->query_safe('SELECT secconn_stats_reset()');
+bg_query($admin, 'SELECT secconn_stats_reset()');
 
 my $tls12_conf = openssl_conf('AES128-SHA', 'TLSv1.2');
 my %sess;
@@ -245,7 +245,7 @@ like($text, qr/^secconn_sessions\{[^}]*server="127\.0\.0\.1:\d+"/m,
 	'the exporter labels the metrics with server="host:port"');
 
 # The exporter's own session: TLS 1.3 (Go's TLS stack), SCRAM, compliant.
-is( $admin->query_safe(
+is( bg_query($admin, 
 		q{SELECT string_agg(concat_ws(' ', c.usename, transport, tls_version, cipher_strong, auth_mechanism, compliant), ',')
 		    FROM secconn_connections c JOIN pg_stat_activity USING (pid)
 		   WHERE application_name = 'exporter'}),
@@ -261,7 +261,7 @@ is( secconn_lines($m, 'secconn_sessions'),
 		'secconn_sessions{auth_mechanism="scram-sha-256",cipher_strong="true",compliant="true",tls_version="TLSv1.3",transport="tls"} 2',
 		'secconn_sessions{auth_mechanism="trust",cipher_strong="none",compliant="true",tls_version="none",transport="local"} 2'),
 	'secconn_sessions: every held session, the admin session and the exporter itself');
-is( $admin->query_safe('SELECT count(*) FROM secconn_connections'),
+is( bg_query($admin, 'SELECT count(*) FROM secconn_connections'),
 	'6', 'secconn_connections has the same 6 sessions');
 
 # Counters since the reset: 4 held sessions (the TLS 1.2 one warned),
@@ -281,7 +281,7 @@ is( secconn_lines($m, 'secconn_rejected_by_requirement_total'),
 		'secconn_rejected_by_requirement_total{requirement="min_tls"} 1',
 		'secconn_rejected_by_requirement_total{requirement="ssl"} 2'),
 	'secconn_rejected_by_requirement_total');
-is( $admin->query_safe(
+is( bg_query($admin, 
 		'SELECT concat_ws(\' \', checked, accepted, warned, rejected, rejected_ssl, rejected_min_tls) FROM secconn_stats'),
 	'8 4 1 3 2 1',
 	'secconn_stats says the same (no connection was made meanwhile)');
@@ -310,7 +310,7 @@ SKIP:
 		my ($end) = run_command([ 'openssl', 'x509', '-noout', '-enddate', '-in', $f->[1] ]);
 		$end =~ s/^notAfter=//;
 		chomp $end;
-		my $epoch = $admin->query_safe(
+		my $epoch = bg_query($admin, 
 			"SELECT extract(epoch FROM '$end'::timestamptz)::bigint");
 		$expect_cert{ $f->[0] } = $epoch;
 	}
@@ -335,7 +335,7 @@ my $gone = 0;
 $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
 while (time < $deadline)
 {
-	$gone = $admin->query_safe(
+	$gone = bg_query($admin, 
 		"SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = 'r_md5')") eq 't';
 	last if $gone;
 	usleep(50_000);
@@ -360,7 +360,7 @@ else
 {
 	note "secconn $ext_version: monitoring/pgwatch/secconn-metrics-1.1.yaml not run (needs 1.1)";
 }
-my $major = int($admin->query_safe('SHOW server_version_num') / 10000);
+my $major = int(bg_query($admin, 'SHOW server_version_num') / 10000);
 
 # As pgwatch picks it: the SQL of the highest version key <= the server's.
 sub pgwatch_sql
@@ -375,7 +375,7 @@ sub pgwatch_sql
 my %pgw;
 my $mon = $node->background_psql('postgres',
 	extra_params => [ '-d', conn($node, user => 'r_exporter', via => 'unix') ]);
-is($mon->query_safe('SELECT current_user'), 'r_exporter', 'pgwatch session as r_exporter');
+is(bg_query($mon, 'SELECT current_user'), 'r_exporter', 'pgwatch session as r_exporter');
 foreach my $name (sort keys %$pgwatch)
 {
 	my $sql = pgwatch_sql($pgwatch->{$name});
@@ -383,7 +383,7 @@ foreach my $name (sort keys %$pgwatch)
 	next unless defined $sql;
 	$sql =~ s/;?\s*\z//;
 	# query_safe dies (failing the test) if the SQL fails
-	my $out = $mon->query_safe("COPY ($sql) TO STDOUT WITH (FORMAT text, HEADER)");
+	my $out = bg_query($mon, "COPY ($sql) TO STDOUT WITH (FORMAT text, HEADER)");
 	my ($header, @rows) = split /\n/, $out;
 	my @cols = split /\t/, $header // '';
 	is($cols[0], 'epoch_ns', "pgwatch $name: runs as a pg_monitor member, epoch_ns comes first");

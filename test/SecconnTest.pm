@@ -18,6 +18,7 @@
 #  - set_guc / set_guc_raw / set_hba: change the configuration, reload, and
 #    wait until new backends see it.
 #  - check_no_crash($node): no process died from a signal.
+#  - bg_query($session, $sql): a background_psql query, alike on every major.
 
 package SecconnTest;
 
@@ -33,7 +34,7 @@ our @EXPORT = qw(
   certs new_node conn openssl_conf
   accept_ok reject_ok warn_ok connect_fails_ok
   set_guc set_guc_raw set_hba reload_and_wait
-  sql_ok label check_no_crash log_since count_matches
+  sql_ok label check_no_crash log_since count_matches bg_query
   $PASSWORD $REJECT_FATAL
 );
 
@@ -265,6 +266,19 @@ sub sql_ok
 {
 	my ($node, $sql) = @_;
 	return $node->safe_psql('postgres', $sql);
+}
+
+# bg_query($session, $sql): query_safe on a background_psql session, with
+# the same result on every major: 16beta2's BackgroundPsql ends the result
+# with a newline, later ones do not; 17beta2's returns its own separator
+# line for an empty result.
+sub bg_query
+{
+	my ($session, $sql) = @_;
+	my $out = $session->query_safe($sql);
+	$out =~ s/^background_psql: QUERY_SEPARATOR[^\n]*\n?//mg;
+	chomp $out;
+	return $out;
 }
 
 # label($node, 'ROLE', 'alice', 'ssl') / label($node, 'DATABASE', 'd', undef)
