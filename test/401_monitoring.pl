@@ -314,14 +314,16 @@ SKIP:
 			"SELECT extract(epoch FROM '$end'::timestamptz)::bigint");
 		$expect_cert{ $f->[0] } = $epoch;
 	}
-	my %got = map { my ($k) = /^(\S+) /; ($k => $m->{$k}) }
+	# a label value may hold spaces: the value is after the last space
+	my %got = map { my ($k) = /^(.+) \S+$/; ($k => $m->{$k}) }
 	  split /\n/, secconn_lines($m, 'secconn_server_certificate_not_after_seconds');
 	is( $got{'secconn_server_certificate_not_after_seconds{position="0",source="ssl_cert_file",subject="CN=localhost"}'} + 0,
 		$expect_cert{ssl_cert_file},
 		'secconn_server_certificate_not_after_seconds of the server certificate = its notAfter');
 	is( $got{'secconn_server_certificate_not_after_seconds{position="0",source="ssl_ca_file",subject="CN=secconn test CA"}'} + 0,
 		$expect_cert{ssl_ca_file},
-		'secconn_server_certificate_not_after_seconds of the CA = its notAfter');
+		'secconn_server_certificate_not_after_seconds of the CA = its notAfter')
+	  or diag secconn_lines($m, 'secconn_server_certificate_not_after_seconds');
 	is($m->{secconn_client_certs_expiring_total}, '0',
 		'secconn_client_certs_expiring_total 0 (no client certificate was presented)');
 }
