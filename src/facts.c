@@ -101,6 +101,7 @@ secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
 		facts->cert_verified = port->peer_cert_valid;
 		if (port->peer_cn)
 		{
+			facts->cert_has_cn = true;
 			facts->cert_cn_fits = strlen(port->peer_cn) < sizeof(facts->cert_cn);
 			strlcpy(facts->cert_cn, port->peer_cn, sizeof(facts->cert_cn));
 		}

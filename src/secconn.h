@@ -83,6 +83,7 @@ typedef struct SecconnFacts
 	int			auth_mechanism; /* SecconnAuthMech that really ran */
 	bool		cert_present;	/* a certificate was presented... */
 	bool		cert_verified;	/* ...and verified against ssl_ca_file */
+	bool		cert_has_cn;	/* the certificate's subject has a CN */
 	bool		cert_cn_fits;	/* cert_cn holds the whole CN */
 	char		cert_cn[NAMEDATALEN];
 	char		client_dn[SECCONN_DN_LEN];	/* truncated if longer */
