@@ -181,6 +181,9 @@ secconn_secret_core_used_is_scram(Port *port)
 SecconnMd5LineRan
 secconn_md5_line_exchange(Port *port, bool scram_at_start, bool scram_now)
 {
+	/* Not an md5 line: the line's method ran, whatever this returns. */
+	if (port->hba == NULL || port->hba->auth_method != uaMD5)
+		return scram_now ? SECCONN_RAN_SCRAM : SECCONN_RAN_MD5;
 	if (SECCONN_HAVE_SCRAM_KEYS)
 		return secconn_port_has_scram_keys(port) ? SECCONN_RAN_SCRAM :
 			SECCONN_RAN_MD5;
