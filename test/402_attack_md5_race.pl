@@ -83,7 +83,8 @@ my $mon = $node->background_psql('postgres');
 
 sub cache_hits
 {
-	return $mon->query_safe('SELECT policy_cache_hits FROM secconn_stats');
+	# as a number: some versions' background_psql keep the newline
+	return 0 + $mon->query_safe('SELECT policy_cache_hits FROM secconn_stats');
 }
 
 # ---- the raw-protocol client ----
