@@ -533,7 +533,7 @@ $bad->stop;
 # The other settings fail closed too (issue 9): PostgreSQL alone would
 # WARN and keep the built-in default, which for secconn.exempt_local is
 # the laxer one (on); secconn refuses to start instead.  Every setting is
-# covered by test/403_attack_startup_gucs.pl.
+# covered by test/204_attack_startup_gucs.pl.
 my $typo = new_node('bad_enum',
 	extra_conf => "secconn.mode = 'enforcing'\nsecconn.exempt_local = 'flase'\n",
 	no_start => 1);
