@@ -10,6 +10,7 @@ OBJS = \
 	src/facts.o \
 	src/evaluate.o \
 	src/hook.o \
+	src/guard.o \
 	src/policycache.o \
 	src/shmem.o \
 	src/views.o \

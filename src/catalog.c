@@ -133,14 +133,39 @@ secconn_get_label(Oid classid, Oid objid)
 	return label;
 }
 
+/* The owner of database "dbid", or InvalidOid. */
+static Oid
+database_owner(Oid dbid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_database_oid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(dbid));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DatabaseOidIndexId,
+							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		owner = ((Form_pg_database) GETSTRUCT(tuple))->datdba;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
 /*
  * Every role that "roleid" is a member of, directly or indirectly, and
  * roleid itself.  Real membership only: unlike is_member_of_role, a
- * superuser is not a member of everything.  Visits each role once, so
- * membership loops (impossible today) could not make it spin.
+ * superuser is not a member of everything.  As in core, a role that is
+ * (or is a member of) "dbowner", the owner of the database connected to,
+ * is a member of pg_database_owner.  Visits each role once, so membership
+ * loops (impossible today) could not make it spin.
  */
 static List *
-roles_containing(Oid roleid)
+roles_containing(Oid roleid, Oid dbowner)
 {
 	List	   *roles = list_make1_oid(roleid);
 	ListCell   *cell;
@@ -149,6 +174,9 @@ roles_containing(Oid roleid)
 	{
 		Oid			member = lfirst_oid(cell);
 		CatCList   *memberships;
+
+		if (OidIsValid(dbowner) && member == dbowner)
+			roles = list_append_unique_oid(roles, ROLE_PG_DATABASE_OWNER);
 
 		memberships = SearchSysCacheList1(AUTHMEMMEMROLE,
 										  ObjectIdGetDatum(member));
@@ -162,6 +190,13 @@ roles_containing(Oid roleid)
 		ReleaseSysCacheList(memberships);
 	}
 	return roles;
+}
+
+/* roleid and every role it is a member of, directly or indirectly. */
+List *
+secconn_roles_containing(Oid roleid)
+{
+	return roles_containing(roleid, InvalidOid);
 }
 
 /* The name of a role, palloc'd; its OID in digits if it has gone. */
@@ -200,8 +235,8 @@ append_applied(List *policies, SecconnSourceKind kind, Oid objid,
 /*
  * Every policy that applies to a connection of role "roleid" to database
  * "dbid" (InvalidOid for a physical replication connection): the default,
- * the labels on the role and on every role it belongs to, and the label on
- * the database.  A list of palloc'd SecconnAppliedPolicy.
+ * the labels on the role and on every role it belongs to (pg_database_owner
+ * included when it owns the database), and the label on the database.  A list of palloc'd SecconnAppliedPolicy.
  */
 List *
 secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
@@ -221,7 +256,9 @@ secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
 
 	if (OidIsValid(roleid))
 	{
-		foreach(cell, roles_containing(roleid))
+		Oid			dbowner = OidIsValid(dbid) ? database_owner(dbid) : InvalidOid;
+
+		foreach(cell, roles_containing(roleid, dbowner))
 		{
 			Oid			role = lfirst_oid(cell);
 			char	   *label = secconn_get_label(AuthIdRelationId, role);

@@ -8,8 +8,10 @@
  *	- "strong": TLS 1.2 or later, an AEAD cipher with a full-length tag
  *	  (AES-GCM, ChaCha20-Poly1305, AES-CCM; not CCM_8, whose 8-byte tag is
  *	  meant for constrained devices), forward-secret key exchange (ECDHE,
- *	  DHE or their PSK variants; every TLS 1.3 suite), and at least 128-bit
- *	  keys.  Any AEAD cipher OpenSSL has with a 16-byte tag qualifies, so the
+ *	  DHE or their PSK variants; every TLS 1.3 suite), an authenticated
+ *	  server (never an anonymous aNULL suite such as ADH-AES256-GCM-SHA384
+ *	  or AECDH-*: without server authentication a man in the middle reads
+ *	  everything), and at least 128-bit keys.  Any AEAD cipher OpenSSL has with a 16-byte tag qualifies, so the
  *	  ECDHE/DHE ARIA-GCM suites are strong too.
  *
  *	- secconn_cipher_info(): every cipher OpenSSL knows, by OpenSSL or RFC
@@ -144,6 +146,9 @@ secconn_cipher_strong(const SSL_CIPHER *cipher, int protocol_version)
 	if (!SSL_CIPHER_is_aead(cipher) || cipher_is_ccm8(cipher))
 		return false;
 	if (!cipher_has_forward_secrecy(cipher))
+		return false;
+	/* TLS 1.3 suites report NID_auth_any: the server always signs. */
+	if (SSL_CIPHER_get_auth_nid(cipher) == NID_auth_null)
 		return false;
 	return SSL_CIPHER_get_bits(cipher, NULL) >= 128;
 }

@@ -104,4 +104,36 @@ secconn_load_pg_hosts(List **lines, char **problem)
 }
 #endif
 
+/*
+ * Whether a SCRAM exchange really ran in this session: 18 sets
+ * Port.has_scram_keys on every successful SCRAM exchange (auth-scram.c).
+ * Before 18 nothing in Port says so; facts.c then compares the stored
+ * secret before and after (see secconn_md5_line_exchange).
+ */
+#if PG_VERSION_NUM >= 180000
+#define SECCONN_HAVE_SCRAM_KEYS 1
+#define secconn_port_has_scram_keys(port)	((port)->has_scram_keys)
+#else
+#define SECCONN_HAVE_SCRAM_KEYS 0
+#define secconn_port_has_scram_keys(port)	((void) (port), false)
+#endif
+
+/*
+ * Does this REVOKE remove role memberships?  15 has admin_opt (REVOKE ADMIN
+ * OPTION FOR keeps the membership); 16 has a list of options (REVOKE
+ * INHERIT / SET / ADMIN OPTION FOR keep it too).
+ */
+#if PG_VERSION_NUM >= 160000
+#define secconn_revokes_membership(stmt)	(!(stmt)->is_grant && (stmt)->opt == NIL)
+#else
+#define secconn_revokes_membership(stmt)	(!(stmt)->is_grant && !(stmt)->admin_opt)
+#endif
+
+/* LockHeldByMe gained "orstronger" in 17; secconn wants the exact mode. */
+#if PG_VERSION_NUM >= 170000
+#define secconn_lock_held_by_me(tag, mode)	LockHeldByMe((tag), (mode), false)
+#else
+#define secconn_lock_held_by_me(tag, mode)	LockHeldByMe((tag), (mode))
+#endif
+
 #endif							/* SECCONN_COMPAT_H */

@@ -121,6 +121,15 @@ describe_had(int req, const SecconnPolicy *policy, const SecconnFacts *facts)
 			return pstrdup("the client presented no certificate");
 		if (!facts->cert_verified)
 			return pstrdup("the client certificate was not verified");
+		if (!facts->cert_has_cn && !facts->subject_dn_fits)
+			return psprintf("the certificate has no CN, so it cannot match the role name \"%s\"; its subject is too long to show",
+							facts->role_name);
+		if (!facts->cert_has_cn)
+			return facts->subject_dn[0] ?
+				psprintf("the certificate has no CN, so it cannot match the role name \"%s\"; its subject is \"%s\"",
+						 facts->role_name, facts->subject_dn) :
+				psprintf("the certificate has no CN and an empty subject, so it cannot match the role name \"%s\"",
+						 facts->role_name);
 		if (!facts->cert_cn_fits)
 			return psprintf("the certificate's CN is longer than any role name and cannot match the role name \"%s\"",
 							facts->role_name);
@@ -138,27 +147,41 @@ describe_had(int req, const SecconnPolicy *policy, const SecconnFacts *facts)
 	return psprintf("the connection uses %s", secconn_describe_transport(facts));
 }
 
-static const char *
-hint_for(int req)
+/*
+ * How to comply with one violated requirement, for any client: what must
+ * change first, then how in libpq (and JDBC where it is one setting).
+ * "requirement" is the requirement as written, e.g. "min_tls=TLSv1.3".
+ */
+static char *
+hint_for(int req, const char *requirement, const SecconnFacts *facts)
 {
+	const char *value = strchr(requirement, '=');
+
+	value = value ? value + 1 : "";
 	switch (req)
 	{
 		case SECCONN_REQ_SSL:
-			return "connect with sslmode=require or stronger";
+			return pstrdup("connect with TLS (libpq and JDBC: sslmode=require or stronger)");
 		case SECCONN_REQ_MIN_TLS:
-			return "use a client that negotiates the required TLS version (libpq: ssl_min_protocol_version)";
+			return psprintf("connect with %s or later, which the client's TLS library must allow (libpq: ssl_min_protocol_version=%s)",
+							value, value);
 		case SECCONN_REQ_CIPHER:
-			return "use a cipher the policy accepts (for cipher=strong: TLS 1.3, or ECDHE with AES-GCM or ChaCha20-Poly1305 on TLS 1.2); the client's OpenSSL configuration decides what it offers";
+			if (pg_strcasecmp(value, "strong") == 0)
+				return pstrdup("connect with TLS 1.3, or with TLS 1.2 and an ECDHE or DHE suite with AES-GCM or ChaCha20-Poly1305 and a server certificate (libpq: ssl_min_protocol_version=TLSv1.3)");
+			return psprintf("connect with a cipher that \"%s\" allows; the client's TLS settings decide which ciphers it offers",
+							requirement);
 		case SECCONN_REQ_AUTH:
-			return "authenticate with a mechanism the policy accepts (for scram-sha-256, the role's password must be set again while password_encryption is scram-sha-256)";
+			if (facts->auth_mechanism == SECCONN_AUTH_UNKNOWN)
+				return pstrdup("connect again: which mechanism ran is unknown, for example because the role's password was changed while the connection authenticated");
+			return pstrdup("authenticate with a mechanism the policy accepts: for scram-sha-256 the role needs a SCRAM password, set again while password_encryption is scram-sha-256 (psql: \\password)");
 		case SECCONN_REQ_CLIENTCERT:
-			return "present a client certificate signed by the server's CA (libpq: sslcert and sslkey) whose CN is the role name where verify-full is required";
+			return pstrdup("present a client certificate signed by the server's CA, whose CN is the role name where verify-full is required (libpq and JDBC: sslcert and sslkey)");
 		case SECCONN_REQ_CERT_ISSUER:
-			return "present a client certificate issued by the CA that the policy names (libpq and JDBC: sslcert and sslkey)";
+			return pstrdup("present a client certificate issued by the CA that the policy names (libpq and JDBC: sslcert and sslkey)");
 		case SECCONN_REQ_CERT_SUBJECT:
-			return "present the client certificate whose subject the policy names (libpq and JDBC: sslcert and sslkey)";
+			return pstrdup("present the client certificate whose subject the policy names (libpq and JDBC: sslcert and sslkey)");
 	}
-	return "ask the administrator which policy applies";
+	return pstrdup("ask the administrator which policy applies");
 }
 
 static Violation *
@@ -256,7 +279,7 @@ secconn_evaluate(List *policies, const SecconnFacts *facts,
 		if (!(hinted & v->req) && (v->enforced || verdict->enforced == 0))
 		{
 			appendStringInfo(&hint, "%s%s", hinted ? "; " : "To comply, ",
-							 hint_for(v->req));
+							 hint_for(v->req, v->requirement, facts));
 			hinted |= v->req;
 		}
 	}

@@ -10,6 +10,31 @@
  * what ran.  Channel binding (SCRAM-SHA-256-PLUS) is private to core and is
  * not reported.
  *
+ * What ran on an md5 line must be exact even when the password is changed
+ * while the client authenticates: core reads the stored secret once, at
+ * the start (get_role_password), picks MD5 or SCRAM from it, and the
+ * client may take as long as it likes to answer.  Reading the secret again
+ * in the hook would report the new secret's type: an MD5 exchange against
+ * the old secret would pass as SCRAM.  So (secconn_md5_line_exchange):
+ *	- 18 and later: Port.has_scram_keys, set by every successful SCRAM
+ *	  exchange and by nothing else, is exact.
+ *	- 15 to 17: nothing in Port says which exchange ran.  Core read the
+ *	  secret through the AUTHNAME catalog cache, and the entry it read
+ *	  stays in that cache until this backend accepts invalidation messages
+ *	  (the exchange, CheckCertAuth and the call of the hook accept none).
+ *	  The hook reads that entry first thing, before the previous hook and
+ *	  before anything of secconn's that accepts invalidations: that is the
+ *	  secret core used (secconn_secret_core_used_is_scram).  The full check
+ *	  then reads the current secret after accepting the invalidations; the
+ *	  policy cache holds the type of the current one.  When the two types
+ *	  differ the secret changed during authentication, and which exchange
+ *	  ran cannot be told for sure: the mechanism is unknown, which no
+ *	  auth= requirement accepts (enforce mode rejects).  When they agree it
+ *	  is that type.  The one thing this cannot see is a change committed
+ *	  and taken into the cache by some other code that accepted
+ *	  invalidation messages between core's read and the hook; no code in
+ *	  core does.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -101,6 +126,7 @@ secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
 		facts->cert_verified = port->peer_cert_valid;
 		if (port->peer_cn)
 		{
+			facts->cert_has_cn = true;
 			facts->cert_cn_fits = strlen(port->peer_cn) < sizeof(facts->cert_cn);
 			strlcpy(facts->cert_cn, port->peer_cn, sizeof(facts->cert_cn));
 		}
@@ -111,11 +137,11 @@ secconn_gather_transport_facts(Port *port, SecconnFacts *facts)
 }
 
 /*
- * secret_is_scram: the role's stored secret is a SCRAM secret (from
- * secconn_secret_is_scram, or as the policy cache remembers it).
+ * The pg_hba method and the mechanism that really ran; "ran" is what an md5
+ * line ran (secconn_md5_line_exchange), ignored for other lines.
  */
 void
-secconn_gather_auth_facts(Port *port, bool secret_is_scram,
+secconn_gather_auth_facts(Port *port, SecconnMd5LineRan ran,
 						  SecconnFacts *facts)
 {
 	if (port->hba == NULL)
@@ -126,8 +152,45 @@ secconn_gather_auth_facts(Port *port, bool secret_is_scram,
 	facts->auth_mechanism = facts->auth_method;
 
 	/* An md5 line runs SCRAM when the stored secret is a SCRAM secret. */
-	if (port->hba->auth_method == uaMD5 && secret_is_scram)
-		facts->auth_mechanism = SECCONN_AUTH_SCRAM_SHA_256;
+	if (port->hba->auth_method == uaMD5)
+		facts->auth_mechanism = ran == SECCONN_RAN_SCRAM ?
+			SECCONN_AUTH_SCRAM_SHA_256 : ran == SECCONN_RAN_MD5 ?
+			SECCONN_AUTH_MD5 : SECCONN_AUTH_UNKNOWN;
+}
+
+/*
+ * 15 to 17, first thing in the hook: was the secret core used a SCRAM
+ * secret?  See the file header.  False when it does not matter (18 and
+ * later, or not an md5 line).
+ */
+bool
+secconn_secret_core_used_is_scram(Port *port)
+{
+	char	   *password;
+
+	if (SECCONN_HAVE_SCRAM_KEYS || port->hba == NULL ||
+		port->hba->auth_method != uaMD5 || port->user_name == NULL)
+		return false;
+	(void) secconn_lookup_role(port->user_name, &password);
+	return secconn_secret_is_scram(password);
+}
+
+/*
+ * What an md5 line ran, given whether the secret core used was SCRAM
+ * (secconn_secret_core_used_is_scram) and whether the current one is.
+ */
+SecconnMd5LineRan
+secconn_md5_line_exchange(Port *port, bool scram_at_start, bool scram_now)
+{
+	/* Not an md5 line: the line's method ran, whatever this returns. */
+	if (port->hba == NULL || port->hba->auth_method != uaMD5)
+		return scram_now ? SECCONN_RAN_SCRAM : SECCONN_RAN_MD5;
+	if (SECCONN_HAVE_SCRAM_KEYS)
+		return secconn_port_has_scram_keys(port) ? SECCONN_RAN_SCRAM :
+			SECCONN_RAN_MD5;
+	if (scram_at_start != scram_now)
+		return SECCONN_RAN_UNKNOWN;
+	return scram_now ? SECCONN_RAN_SCRAM : SECCONN_RAN_MD5;
 }
 
 /* Is this stored secret (NULL: none) a SCRAM secret? */

@@ -4,10 +4,17 @@
  *		secconn.* settings.
  *
  * secconn.mode, secconn.default_policy, secconn.exempt_local and (1.1)
- * secconn.cert_expiry_warning are reloadable (PGC_SIGHUP); secconn.history_size sizes shared memory and is
- * fixed at server start.  The default policy is parsed once, in its check
- * hook, so that a bad value on reload is refused with a log message and the
- * old value (and its parsed form) stays in force.
+ * secconn.cert_expiry_warning are reloadable (PGC_SIGHUP);
+ * secconn.history_size sizes shared memory and is fixed at server start.
+ * The default policy is parsed once, in its check hook, so that a bad
+ * value on reload is refused with a log message and the old value (and its
+ * parsed form) stays in force.
+ *
+ * At server start PostgreSQL only warns about an invalid value of a custom
+ * setting and uses its default, which for secconn would be laxer
+ * (secconn.exempt_local = 'offf' would run with on).  So secconn checks the
+ * value each secconn.* setting was given itself and refuses to start,
+ * naming the setting and the value.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,13 +35,73 @@ char	   *secconn_default_policy_text = NULL;
 const SecconnPolicy *secconn_default_policy = NULL;
 
 /*
- * A bad secconn.default_policy in postgresql.conf at server start would be
- * reported as a WARNING and replaced by the empty policy: the server would
- * run with no default policy at all.  Remember the problem so that
- * secconn_guc_init can refuse to start instead, as PostgreSQL does for a bad
- * core setting.
+ * Why secconn.default_policy's value at server start is invalid (set by its
+ * check hook), for the message that refuses the start.
  */
 static char *startup_policy_problem = NULL;
+
+/*
+ * Every secconn.* setting, and what a valid value is: the start-up check
+ * covers each one listed here, so a new setting must be added.
+ */
+typedef struct StartupSetting
+{
+	const char *name;
+	const char *valid;			/* a sentence; NULL: the check hook says */
+	char	   *raw;			/* the value given at start, or NULL */
+} StartupSetting;
+
+static StartupSetting startup_settings[] = {
+	{"secconn.mode", "Valid values are \"enforce\", \"warn\" and \"off\".", NULL},
+	{"secconn.default_policy", NULL, NULL},
+	{"secconn.exempt_local", "A Boolean value is required, such as \"on\" or \"off\".", NULL},
+	{"secconn.history_size", "An integer from 1 to 100000 is required.", NULL},
+	{"secconn.cert_expiry_warning", "A time of 0 or more is required, such as 30d, 12h or 0 (off).", NULL},
+};
+
+/* Before the settings are defined: the values given, as placeholders hold them. */
+static void
+capture_startup_values(void)
+{
+	for (size_t i = 0; i < lengthof(startup_settings); i++)
+	{
+		const char *raw = GetConfigOption(startup_settings[i].name, true, false);
+
+		if (raw != NULL)
+			startup_settings[i].raw = MemoryContextStrdup(TopMemoryContext, raw);
+	}
+}
+
+/*
+ * After they are defined: validate each given value as a SET would (type,
+ * range, check hook), without applying it, and refuse to start on the
+ * first invalid one.
+ */
+static void
+refuse_invalid_startup_values(void)
+{
+	for (size_t i = 0; i < lengthof(startup_settings); i++)
+	{
+		StartupSetting *setting = &startup_settings[i];
+
+		if (setting->raw == NULL)
+			continue;
+		/* 0 is failure; a valid value not applied (changeVal false) is -1 */
+		if (set_config_option(setting->name, setting->raw, PGC_POSTMASTER,
+							  PGC_S_FILE, GUC_ACTION_SET, false, DEBUG1,
+							  false) != 0)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"%s\": \"%s\"",
+						setting->name, setting->raw),
+				 errdetail("%s", setting->valid ? setting->valid :
+						   startup_policy_problem ? startup_policy_problem :
+						   "The value is not valid."),
+				 errhint("Correct %s; the server does not start with an invalid secconn setting, rather than fall back to a laxer default.",
+						 setting->name)));
+	}
+}
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", SECCONN_MODE_ENFORCE, false},
@@ -78,29 +145,14 @@ assign_default_policy(const char *newval, void *extra)
 		(policy && !secconn_policy_is_empty(policy)) ? policy : NULL;
 }
 
-/*
- * secconn.cert_expiry_warning's value in postgresql.conf at server start,
- * before the variable is defined: core would only warn about a bad one and
- * use the default; secconn_guc_init refuses to start instead.  NULL when
- * not set, or not at server start.
- */
-static char *
-startup_raw_value(const char *name)
-{
-	const char *raw;
-
-	if (!process_shared_preload_libraries_in_progress || IsUnderPostmaster)
-		return NULL;
-	raw = GetConfigOption(name, true, false);
-	return raw ? MemoryContextStrdup(TopMemoryContext, raw) : NULL;
-}
-
 void
 secconn_guc_init(void)
 {
-	char	   *expiry_raw = startup_raw_value("secconn.cert_expiry_warning");
-	int			expiry_value;
-	const char *expiry_hint = NULL;
+	bool		starting = process_shared_preload_libraries_in_progress &&
+		!IsUnderPostmaster;
+
+	if (starting)
+		capture_startup_values();
 
 	DefineCustomEnumVariable("secconn.mode",
 							 "What secconn does with connections that violate a policy.",
@@ -156,21 +208,6 @@ secconn_guc_init(void)
 
 	MarkGUCPrefixReserved("secconn");
 
-	if (startup_policy_problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for parameter \"secconn.default_policy\""),
-				 errdetail("%s", startup_policy_problem),
-				 errhint("Correct secconn.default_policy; the server does not start without a valid default policy.")));
-
-	if (expiry_raw &&
-		(!parse_int(expiry_raw, &expiry_value, GUC_UNIT_S, &expiry_hint) ||
-		 expiry_value < 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for parameter \"secconn.cert_expiry_warning\": \"%s\"",
-						expiry_raw),
-				 errdetail("%s", expiry_hint ? expiry_hint :
-						   "The value must be a time of 0 or more, such as 30d, 12h or 0 (off)."),
-				 errhint("Correct secconn.cert_expiry_warning; the server does not start with an invalid secconn setting.")));
+	if (starting)
+		refuse_invalid_startup_values();
 }

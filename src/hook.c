@@ -82,7 +82,7 @@ is_physical_replication(void)
  */
 static void
 check_connection(Port *port, SecconnFacts *facts, bool evaluate,
-				 CheckResult *result)
+				 bool scram_at_start, CheckResult *result)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -100,7 +100,10 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 
 		result->roleid = secconn_lookup_role(port->user_name, &password);
 		result->secret_is_scram = secconn_secret_is_scram(password);
-		secconn_gather_auth_facts(port, result->secret_is_scram, facts);
+		secconn_gather_auth_facts(port,
+								  secconn_md5_line_exchange(port, scram_at_start,
+															result->secret_is_scram),
+								  facts);
 		if (evaluate)
 		{
 			if (!is_physical_replication())
@@ -148,14 +151,14 @@ describe_connection(Port *port)
  * the full check, which alone rejects, warns and explains.
  */
 static bool
-admitted_from_cache(Port *port, instr_time start)
+admitted_from_cache(Port *port, bool scram_at_start, instr_time start)
 {
 	SecconnFacts facts;
 	Oid			roleid;
 	instr_time	elapsed;
 
 	if (!secconn_policy_cache_admits(port, is_physical_replication(),
-									 &facts, &roleid))
+									 scram_at_start, &facts, &roleid))
 		return false;
 
 	secconn_session_facts = facts;
@@ -181,6 +184,14 @@ secconn_client_auth(Port *port, int status)
 	bool		enforce;
 	int			violations;
 	SecconnAction action;
+	bool		scram_at_start = false;
+
+	/*
+	 * Before the previous hook, and before anything that may accept
+	 * invalidation messages: which secret core used (see facts.c).
+	 */
+	if (status == STATUS_OK)
+		scram_at_start = secconn_secret_core_used_is_scram(port);
 
 	if (prev_client_auth_hook)
 		prev_client_auth_hook(port, status);
@@ -189,7 +200,8 @@ secconn_client_auth(Port *port, int status)
 		return;
 
 	INSTR_TIME_SET_CURRENT(start);
-	if (secconn_mode != SECCONN_MODE_OFF && admitted_from_cache(port, start))
+	if (secconn_mode != SECCONN_MODE_OFF &&
+		admitted_from_cache(port, scram_at_start, start))
 		return;
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "secconn check",
@@ -198,7 +210,8 @@ secconn_client_auth(Port *port, int status)
 
 	memset(&result, 0, sizeof(result));
 	secconn_gather_transport_facts(port, &facts);
-	check_connection(port, &facts, secconn_mode != SECCONN_MODE_OFF, &result);
+	check_connection(port, &facts, secconn_mode != SECCONN_MODE_OFF,
+					 scram_at_start, &result);
 
 	/* The session's own facts, for the session functions. */
 	secconn_session_facts = facts;

@@ -96,8 +96,10 @@
  *
  * Locking: the table is protected by its own LWLock, shared to look an
  * entry up (copied out under the lock), exclusive to store one.  The
- * generation is a pg_atomic_uint64 read and bumped without the lock.  An
- * entry whose generation is stale is free to be overwritten.
+ * generation is a pg_atomic_uint64 read and bumped without the lock; the
+ * fast path reads it after a full memory barrier (see
+ * secconn_policy_cache_admits for why no stale allow can pass).  An entry
+ * whose generation is stale is free to be overwritten.
  *
  * Size: SECCONN_POLICY_CACHE_ENTRIES entries of sizeof(CacheEntry) bytes
  * (about 180 bytes on 64-bit Linux); a key probes
@@ -367,13 +369,15 @@ cache_usable(void)
  * The fast path.  True if the cache holds a valid entry for this
  * connection and the connection violates nothing (the entry's merged
  * policies and the default policy); then *facts holds the connection's
- * facts and *roleid the role.  False means: take the full check.  Reads no
+ * facts and *roleid the role.  scram_at_start: see
+ * secconn_secret_core_used_is_scram.  False means: take the full check.  Reads no
  * catalog and reports nothing.
  */
 bool
-secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
-							Oid *roleid)
+secconn_policy_cache_admits(Port *port, bool physical, bool scram_at_start,
+							SecconnFacts *facts, Oid *roleid)
 {
+	SecconnMd5LineRan ran;
 	const char *role_name;
 	const char *dbname;
 	uint64		generation;
@@ -387,6 +391,20 @@ secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
 		return false;
 
 	connection_key(port, physical, &role_name, &dbname);
+
+	/*
+	 * No stale allow can pass: every bump is a pg_atomic_fetch_add_u64, a
+	 * full barrier, made after the change is visible and before its commit
+	 * is acknowledged; this full barrier orders our read of the generation
+	 * after everything this backend did before (it received the startup
+	 * packet, so the connection began after that acknowledgement), so the
+	 * read returns that bump or a later one; and an entry carries the
+	 * generation it was stored under, compared below under the lock (whose
+	 * acquisition orders the entry reads after this read), while stores
+	 * re-check the generation under the exclusive lock: an entry that
+	 * predates a bump never matches a generation read after it.
+	 */
+	pg_memory_barrier();
 	generation = pg_atomic_read_u64(&cache->generation);
 	hash = key_hash(role_name, dbname, physical);
 	first = hash & (SECCONN_POLICY_CACHE_ENTRIES - 1);
@@ -410,8 +428,17 @@ secconn_policy_cache_admits(Port *port, bool physical, SecconnFacts *facts,
 	if (!found || entry.slow_only)
 		return false;
 
+	/*
+	 * What an md5 line ran, as the full check would tell it from the
+	 * current secret, which this valid entry holds (see facts.c): if the
+	 * secret changed during authentication, decline.
+	 */
+	ran = secconn_md5_line_exchange(port, scram_at_start,
+									entry.secret_is_scram);
+	if (ran == SECCONN_RAN_UNKNOWN)
+		return false;
 	secconn_gather_transport_facts(port, facts);
-	secconn_gather_auth_facts(port, entry.secret_is_scram, facts);
+	secconn_gather_auth_facts(port, ran, facts);
 
 	unmerge(&entry.enforced, &policy);
 	if (secconn_policy_violations(&policy, facts) != 0)

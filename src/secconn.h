@@ -13,6 +13,8 @@
  *	facts.c		what a connection really has (TLS, cipher, mechanism, cert)
  *	evaluate.c	policies + facts -> violations, and their descriptions
  *	hook.c		the ClientAuthentication hook: enforce, warn, count
+ *	guard.c		keeps non-superusers from lifting a policy (clones copy
+ *				labels; no removing members from a labelled group)
  *	policycache.c	shared cache of each (role, database)'s label policies:
  *				the hook's fast path, and its invalidation
  *	shmem.c		shared memory: per-backend slots, rejection ring, counters
@@ -96,6 +98,7 @@ typedef struct SecconnFacts
 	int			auth_mechanism; /* SecconnAuthMech that really ran */
 	bool		cert_present;	/* a certificate was presented... */
 	bool		cert_verified;	/* ...and verified against ssl_ca_file */
+	bool		cert_has_cn;	/* the certificate's subject has a CN */
 	bool		cert_cn_fits;	/* cert_cn holds the whole CN */
 	char		cert_cn[NAMEDATALEN];
 	char		client_dn_1_0[SECCONN_DN_1_0_LEN];	/* truncated if longer */
@@ -113,9 +116,21 @@ typedef struct SecconnFacts
 
 /* transport, TLS and certificate: valid at any time in a backend */
 extern void secconn_gather_transport_facts(Port *port, SecconnFacts *facts);
+/* What an md5 pg_hba line really ran (see facts.c). */
+typedef enum SecconnMd5LineRan
+{
+	SECCONN_RAN_MD5,
+	SECCONN_RAN_SCRAM,
+	SECCONN_RAN_UNKNOWN			/* the secret changed during authentication */
+} SecconnMd5LineRan;
+
 /* pg_hba method and real mechanism: only during authentication (port->hba) */
-extern void secconn_gather_auth_facts(Port *port, bool secret_is_scram,
+extern void secconn_gather_auth_facts(Port *port, SecconnMd5LineRan ran,
 									  SecconnFacts *facts);
+extern bool secconn_secret_core_used_is_scram(Port *port);
+extern SecconnMd5LineRan secconn_md5_line_exchange(Port *port,
+												   bool scram_at_start,
+												   bool scram_now);
 extern bool secconn_secret_is_scram(const char *password);
 /* this session's facts: saved by the hook, else transport facts only */
 extern void secconn_current_facts(SecconnFacts *facts);
@@ -151,6 +166,7 @@ extern char *secconn_get_label(Oid classid, Oid objid);
 extern List *secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname);
 extern char *secconn_source_description(const SecconnAppliedPolicy *applied);
 extern char *secconn_role_name(Oid roleid);
+extern List *secconn_roles_containing(Oid roleid);
 
 /* ---- certs.c ---- */
 
@@ -174,6 +190,10 @@ extern int	secconn_policy_violations(const SecconnPolicy *policy,
 									  const SecconnFacts *facts);
 extern void secconn_evaluate(List *policies, const SecconnFacts *facts,
 							 SecconnVerdict *verdict);
+
+/* ---- guard.c ---- */
+
+extern void secconn_guard_init(void);
 
 /* ---- hook.c ---- */
 
@@ -264,6 +284,7 @@ extern void secconn_policy_cache_shmem_request(void);
 extern void secconn_policy_cache_shmem_startup(void);
 extern void secconn_policy_cache_note_change(void);
 extern bool secconn_policy_cache_admits(Port *port, bool physical,
+										bool scram_at_start,
 										SecconnFacts *facts, Oid *roleid);
 extern uint64 secconn_policy_cache_begin(void);
 extern void secconn_policy_cache_store(uint64 generation, Port *port,

@@ -149,6 +149,7 @@ foreach my $name (sort keys %cli)
 	  && $aead
 	  && $enc !~ /CCM8/
 	  && $fs
+	  && $au ne 'None'    # anonymous (aNULL): no server authentication
 	  && $bits >= 128;
 	my $want = join(' ',
 		$aead ? 't' : 'f',

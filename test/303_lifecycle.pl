@@ -126,17 +126,21 @@ sub enforces
 }
 enforces($node_a, 'cluster A', 1);
 
-# A label belongs to one database: CREATE DATABASE copies template1's
-# contents, not its (shared) security label.
+# CREATE DATABASE copies template1's contents and, with secconn
+# preloaded, its secconn label (issue 9: a clone starts with the
+# template's label), so the new database is held to template1's policy.
 $node_a->safe_psql('postgres', 'CREATE DATABASE d_fresh');
 is( $node_a->safe_psql(
 		'postgres', q{
-SELECT count(*) FROM pg_shseclabel l JOIN pg_database d ON d.oid = l.objoid
+SELECT string_agg(l.label, ',') FROM pg_shseclabel l JOIN pg_database d ON d.oid = l.objoid
  WHERE l.classoid = 'pg_database'::regclass AND d.datname = 'd_fresh'}),
-	'0',
-	'a database created from the labelled template1 has no label');
-accept_ok($node_a, conn($node_a, user => 'r_plain', db => 'd_fresh'),
-	'... and plain TCP to it is accepted');
+	'ssl min_tls=TLSv1.2',
+	'a database created from the labelled template1 has its label');
+reject_ok($node_a, conn($node_a, user => 'r_plain', db => 'd_fresh'),
+	'... and plain TCP to it is rejected',
+	req => 'ssl',
+	had => $plain_tcp,
+	source => 'the label on database "d_fresh"');
 $node_a->safe_psql('postgres', 'DROP DATABASE d_fresh');
 
 # ---- labels survive a restart ----
@@ -476,6 +480,8 @@ $node_b->stop;
 # pg_upgrade (15 to 15 here): all labels, postgres and template1 included,
 # provided that the new cluster preloads secconn
 # ======================================================================
+# d_upgrade, created from template1 above, carries template1's label now.
+$labels_a = $node_a->safe_psql('postgres', $labels_sql);
 $node_a->stop;
 my $bindir = $node_a->config_data('--bindir');
 my $upgrade_dir = PostgreSQL::Test::Utils::tempdir('upgrade');
