@@ -188,7 +188,7 @@ reject_ok(
 	conn($node, user => 'alice', sslmode => 'require', cert => 'nocn'),
 	'clientcert=verify-full: a verified certificate without a CN is rejected, and the detail says so',
 	req => 'clientcert=verify-full',
-	had => qr/the certificate has no CN, so it cannot match the role name "alice"; its subject is "[^"]*O=secconn test[^"]*OU=no common name[^"]*"\./,
+	had => qr/the certificate has no CN, so it cannot match the role name "alice"; its subject is "OU=no common name,O=secconn test"\./,
 	source => 'the label on role "alice"',
 	log_unlike => [qr/longer than any role name/]);
 accept_ok(
