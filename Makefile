@@ -11,6 +11,7 @@ OBJS = \
 	src/evaluate.o \
 	src/hook.o \
 	src/policycache.o \
+	src/standby.o \
 	src/shmem.o \
 	src/views.o \
 	src/certs.o

@@ -15,6 +15,7 @@
  *	hook.c		the ClientAuthentication hook: enforce, warn, count
  *	policycache.c	shared cache of each (role, database)'s label policies:
  *				the hook's fast path, and its invalidation
+ *	standby.c	the policy cache on a hot standby: invalidation by replay
  *	shmem.c		shared memory: per-backend slots, rejection ring, counters
  *	views.c		SQL-callable functions behind the secconn_* views
  *
@@ -263,12 +264,21 @@ extern Size secconn_policy_cache_shmem_size(void);
 extern void secconn_policy_cache_shmem_request(void);
 extern void secconn_policy_cache_shmem_startup(void);
 extern void secconn_policy_cache_note_change(void);
+extern void secconn_policy_cache_bump(void);
 extern bool secconn_policy_cache_admits(Port *port, bool physical,
 										SecconnFacts *facts, Oid *roleid);
 extern uint64 secconn_policy_cache_begin(void);
 extern void secconn_policy_cache_store(uint64 generation, Port *port,
 									   bool physical, Oid roleid,
 									   bool secret_is_scram, List *policies);
+
+/* ---- standby.c ---- */
+
+extern void secconn_standby_init(void);
+extern Size secconn_standby_shmem_size(void);
+extern void secconn_standby_shmem_startup(void);
+extern void secconn_standby_note_label_change(Oid classid);
+extern bool secconn_standby_cache_current(void);
 
 /* ---- session state (facts.c): this backend's own facts, set by the hook ---- */
 

@@ -20,8 +20,9 @@
  *
  *	- Counters of the checks since the last reset.
  *
- * The policy cache (policycache.c) has its own block and LWLock; its
- * request and creation are called from the hooks here.
+ * The policy cache (policycache.c) has its own block and LWLock, and
+ * standby.c a small block of its own; their requests and creation are
+ * called from the hooks here.
  *
  * Locking rules:
  *
@@ -124,6 +125,7 @@ secconn_shmem_request(void)
 		prev_shmem_request_hook();
 
 	RequestAddinShmemSpace(shmem_size(MaxBackends, secconn_history_size));
+	RequestAddinShmemSpace(secconn_standby_shmem_size());
 	RequestNamedLWLockTranche(SECCONN_TRANCHE_NAME, 1);
 	secconn_policy_cache_shmem_request();
 }
@@ -157,6 +159,7 @@ secconn_shmem_startup(void)
 							 MAXALIGN(mul_size(shared->nslots,
 											   sizeof(SecconnSlot))));
 	secconn_policy_cache_shmem_startup();
+	secconn_standby_shmem_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 
