@@ -199,6 +199,18 @@ accept_ok($node, conn($node, user => 's_w', sslmode => 'require'),
 ok(kill('CONT', $worker_pid), 'the worker runs again');
 warm(conn($node, user => 's_w', sslmode => 'require'), 'after the worker runs again');
 
+# ---- the hook-time histograms agree with the counters, and reset ----
+my ($hit_total, $miss_total, $hits, $checked) = split /\|/, bg_query($mon, q{
+SELECT (SELECT max(cumulative) FROM secconn_hook_histogram WHERE path = 'hit'),
+       (SELECT max(cumulative) FROM secconn_hook_histogram WHERE path = 'miss'),
+       policy_cache_hits, checked FROM secconn_stats});
+ok($hits > 0, 'the standby counted cache hits');
+is($hit_total, $hits, 'hit histogram: one count per cache hit');
+is($hit_total + $miss_total, $checked, 'hit + miss histograms: one count per check');
+bg_query($mon, 'SELECT secconn_stats_reset()');
+is(bg_query($mon, 'SELECT sum(count) || \' \' || sum(sum_us) FROM secconn_hook_histogram'),
+	'0 0', 'secconn_stats_reset() empties the histograms');
+
 # ---- promotion ----
 warm(conn($node, user => 's_p'), 'cached before the promotion');
 $mon->quit;
