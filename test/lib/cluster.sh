@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test/lib/cluster.sh: throwaway clusters and certificates for the shell
 # scripts (test/demo, test/storm, bench/run).  Source it; every function
 # returns non-zero (with a message on stderr) rather than exit, so that each
@@ -54,8 +55,8 @@ sc_handover() {
 # connection now; bounded random tries.  A later start can still lose a
 # race for it: sc_start retries.
 sc_free_port() {
-	local n=${1:-1} p i k taken
-	for i in $(seq 1 50); do
+	local n=${1:-1} p _ k taken
+	for _ in $(seq 1 50); do
 		p=$((20000 + RANDOM % 30000))
 		taken=0
 		for k in $(seq 0 $((n - 1))); do
@@ -123,7 +124,8 @@ sc_initdb() {
 # (sc_start picks it) and no shared_preload_libraries (a benchmark baseline
 # runs without secconn): the caller appends what differs.
 sc_conf() {
-	local data=$1 sockdir=$2 cert=$3 key=$4 ca=${5:-}
+	local data=$1 sockdir=$2 cert=$3 key=$4 ca_line=''
+	[ -n "${5:-}" ] && ca_line="ssl_ca_file = '$5'"
 	cat >>"$data/postgresql.conf" <<EOF
 # ---- test/lib/cluster.sh ----
 listen_addresses = '127.0.0.1'
@@ -131,7 +133,7 @@ unix_socket_directories = '$sockdir'
 ssl = on
 ssl_cert_file = '$cert'
 ssl_key_file = '$key'
-${ca:+ssl_ca_file = '$ca'}
+$ca_line
 password_encryption = 'scram-sha-256'
 log_line_prefix = '%m [%p] %e %q%u@%d '
 EOF
@@ -140,9 +142,9 @@ EOF
 # sc_start DATA LOG: start on a free port; up to 5 tries when another
 # process took the port first.  Sets SC_PORT.
 sc_start() {
-	local data=$1 log=$2 i
-	for i in 1 2 3 4 5; do
-		SC_PORT=$(sc_free_port) || return 1
+	local data=$1 log=$2 _
+	for _ in 1 2 3 4 5; do
+		SC_PORT=$(sc_free_port 1) || return 1
 		echo "port = $SC_PORT" >>"$data/postgresql.conf"
 		if pg_ctl -D "$data" -l "$log" -w -t 60 start >/dev/null 2>&1; then
 			return 0
