@@ -12,6 +12,7 @@ OBJS = \
 	src/hook.o \
 	src/guard.o \
 	src/policycache.o \
+	src/standby.o \
 	src/shmem.o \
 	src/views.o \
 	src/certs.o

@@ -66,6 +66,8 @@ secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
 
 	/* Cached policies must not outlive this change once it commits. */
 	secconn_policy_cache_note_change();
+	/* ...and on standbys, which see only the commit record. */
+	secconn_standby_note_label_change(object->classId);
 
 	if (seclabel == NULL)
 		return;

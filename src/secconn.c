@@ -34,5 +34,6 @@ _PG_init(void)
 	secconn_shmem_init();
 	secconn_policy_cache_init();
 	secconn_guard_init();
+	secconn_standby_init();
 	secconn_hook_init();
 }

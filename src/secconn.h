@@ -17,6 +17,7 @@
  *				labels; no removing members from a labelled group)
  *	policycache.c	shared cache of each (role, database)'s label policies:
  *				the hook's fast path, and its invalidation
+ *	standby.c	the policy cache on a hot standby: invalidation by replay
  *	shmem.c		shared memory: per-backend slots, rejection ring, counters
  *	views.c		SQL-callable functions behind the secconn_* views
  *
@@ -252,6 +253,17 @@ typedef struct SecconnEvent
 	char		cipher[SECCONN_CIPHER_NAME_LEN];
 } SecconnEvent;
 
+/*
+ * The hook-time histogram: fixed log-scale buckets, 1-2-5 per decade from
+ * 1 us to 10 ms, and one for longer; a check of t ns counts in the first
+ * bucket whose bound is >= t.  One histogram for checks admitted by the
+ * policy cache, one for the full check.
+ */
+#define SECCONN_HIST_BUCKETS		14	/* 13 bounds and +Inf */
+#define SECCONN_HIST_HIT			0
+#define SECCONN_HIST_MISS			1
+extern const int64 secconn_hist_bounds_ns[SECCONN_HIST_BUCKETS - 1];
+
 /* A snapshot of the counters. */
 typedef struct SecconnCounters
 {
@@ -264,6 +276,8 @@ typedef struct SecconnCounters
 	int64		hook_time_max_ns;
 	int64		policy_cache_hits;	/* admitted by the fast path */
 	int64		client_certs_expiring;	/* 1.1 */
+	int64		hook_hist[2][SECCONN_HIST_BUCKETS];	/* SECCONN_HIST_HIT/_MISS */
+	int64		hook_hist_sum_ns[2];
 	TimestampTz stats_reset;
 } SecconnCounters;
 
@@ -283,6 +297,7 @@ extern Size secconn_policy_cache_shmem_size(void);
 extern void secconn_policy_cache_shmem_request(void);
 extern void secconn_policy_cache_shmem_startup(void);
 extern void secconn_policy_cache_note_change(void);
+extern void secconn_policy_cache_bump(void);
 extern bool secconn_policy_cache_admits(Port *port, bool physical,
 										bool scram_at_start,
 										SecconnFacts *facts, Oid *roleid);
@@ -290,6 +305,14 @@ extern uint64 secconn_policy_cache_begin(void);
 extern void secconn_policy_cache_store(uint64 generation, Port *port,
 									   bool physical, Oid roleid,
 									   bool secret_is_scram, List *policies);
+
+/* ---- standby.c ---- */
+
+extern void secconn_standby_init(void);
+extern Size secconn_standby_shmem_size(void);
+extern void secconn_standby_shmem_startup(void);
+extern void secconn_standby_note_label_change(Oid classid);
+extern bool secconn_standby_cache_current(void);
 
 /* ---- session state (facts.c): this backend's own facts, set by the hook ---- */
 

@@ -18,10 +18,12 @@
  *	- A ring of the last secconn.history_size rejected and warned
  *	  connection attempts.
  *
- *	- Counters of the checks since the last reset.
+ *	- Counters of the checks since the last reset, with the hook-time
+ *	  histograms (fixed buckets, see secconn.h).
  *
- * The policy cache (policycache.c) has its own block and LWLock; its
- * request and creation are called from the hooks here.
+ * The policy cache (policycache.c) has its own block and LWLock, and
+ * standby.c a small block of its own; their requests and creation are
+ * called from the hooks here.
  *
  * Locking rules:
  *
@@ -124,6 +126,7 @@ secconn_shmem_request(void)
 		prev_shmem_request_hook();
 
 	RequestAddinShmemSpace(shmem_size(MaxBackends, secconn_history_size));
+	RequestAddinShmemSpace(secconn_standby_shmem_size());
 	RequestNamedLWLockTranche(SECCONN_TRANCHE_NAME, 1);
 	secconn_policy_cache_shmem_request();
 }
@@ -157,6 +160,7 @@ secconn_shmem_startup(void)
 							 MAXALIGN(mul_size(shared->nslots,
 											   sizeof(SecconnSlot))));
 	secconn_policy_cache_shmem_startup();
+	secconn_standby_shmem_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -290,6 +294,24 @@ secconn_slot_has_pid(int index, int pid)
 	return secconn_read_session(index, &session) && session.pid == pid;
 }
 
+const int64 secconn_hist_bounds_ns[SECCONN_HIST_BUCKETS - 1] = {
+	1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000,
+	1000000, 2000000, 5000000, 10000000
+};
+
+static int
+hist_bucket(int64 elapsed_ns)
+{
+	int			i;
+
+	for (i = 0; i < SECCONN_HIST_BUCKETS - 1; i++)
+	{
+		if (elapsed_ns <= secconn_hist_bounds_ns[i])
+			break;
+	}
+	return i;
+}
+
 /*
  * The counters: one call per checked connection.  "violations" are the
  * requirements that caused a rejection (counted in rejected_by[] only for
@@ -300,6 +322,8 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 					bool cache_hit)
 {
 	SecconnCounters *c;
+	int			path = cache_hit ? SECCONN_HIST_HIT : SECCONN_HIST_MISS;
+	int			bucket = hist_bucket(elapsed_ns);
 
 	if (shared == NULL)
 		return;
@@ -329,8 +353,10 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 			}
 			break;
 	}
+	c->hook_hist[path][bucket]++;
 	if (elapsed_ns > 0)
 	{
+		c->hook_hist_sum_ns[path] += elapsed_ns;
 		c->hook_time_total_ns += elapsed_ns;
 		if (elapsed_ns > c->hook_time_max_ns)
 			c->hook_time_max_ns = elapsed_ns;
