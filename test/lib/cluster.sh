@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # test/lib/cluster.sh: throwaway clusters and certificates for the shell
-# scripts (test/demo, test/storm, bench/run).  Source it; every function
-# returns non-zero (with a message on stderr) rather than exit, so that each
-# script keeps its own way of failing.  The TAP tests have the same things
-# in Perl (test/SecconnTest.pm).
+# scripts (test/demo, test/storm, bench/run, bench/scale).  Source it;
+# every function returns non-zero (with a message on stderr) rather than
+# exit, so that each script keeps its own way of failing.  The TAP tests
+# have the same things in Perl (test/SecconnTest.pm).
 #
 #   sc_handover WORK SCRIPT ARGS...   run SCRIPT as user postgres (initdb
 #                                     and postgres refuse root), from a copy
