@@ -22,7 +22,7 @@ EXTENSION = secconn
 DATA = $(wildcard secconn--*.sql)
 
 # pg_regress suites run in a throwaway instance with secconn preloaded
-REGRESS = policy_labels views hostile
+REGRESS = policy_labels views hostile cipher_lists
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf
 

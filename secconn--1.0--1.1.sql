@@ -33,7 +33,7 @@ CREATE FUNCTION secconn_connection_slots(
     OUT client_cert_not_after timestamptz)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_connection_slots_1_1'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_connections AS
     SELECT s.pid,
@@ -89,7 +89,7 @@ CREATE FUNCTION secconn_stats_counters(
     OUT client_certs_expiring bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'secconn_stats_counters_1_1'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_stats AS
     SELECT * FROM secconn_stats_counters();
@@ -111,7 +111,7 @@ CREATE FUNCTION secconn_hook_histogram(
     OUT sum_us double precision)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_hook_histogram'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_hook_histogram AS
     SELECT * FROM secconn_hook_histogram();
@@ -142,7 +142,7 @@ CREATE FUNCTION secconn_server_certificates(
     OUT problem text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_server_certificates'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 REVOKE ALL ON FUNCTION secconn_server_certificates() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION secconn_server_certificates() TO pg_monitor;
@@ -163,3 +163,10 @@ AS 'MODULE_PATHNAME', 'secconn_terminate_noncompliant'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION secconn_terminate_noncompliant(boolean) FROM PUBLIC;
+
+--
+-- STRICT means nothing on a function without arguments: 1.1 leaves it off.
+--
+ALTER FUNCTION secconn_role_policies() CALLED ON NULL INPUT;
+ALTER FUNCTION secconn_rejection_history() CALLED ON NULL INPUT;
+ALTER FUNCTION secconn_stats_reset() CALLED ON NULL INPUT;

@@ -78,7 +78,7 @@ CREATE FUNCTION secconn_connection_slots(
     OUT client_cert_not_after timestamptz)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_connection_slots_1_1'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_connections AS
     SELECT s.pid,
@@ -156,7 +156,7 @@ CREATE FUNCTION secconn_role_policies(
     OUT effective_policy text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_role_policies'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE VIEW secconn_roles AS
     SELECT rolname, rolcanlogin, password_type, policy, effective_policy
@@ -181,7 +181,7 @@ CREATE FUNCTION secconn_rejection_history(
     OUT violations text[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_rejection_history'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_rejections AS
     SELECT * FROM secconn_rejection_history();
@@ -203,7 +203,7 @@ CREATE FUNCTION secconn_stats_counters(
     OUT client_certs_expiring bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'secconn_stats_counters_1_1'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_stats AS
     SELECT * FROM secconn_stats_counters();
@@ -211,7 +211,7 @@ CREATE VIEW secconn_stats AS
 CREATE FUNCTION secconn_stats_reset()
 RETURNS void
 AS 'MODULE_PATHNAME', 'secconn_stats_reset'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 --
 -- Privileges.  secconn_connections, secconn_test_policy and the session
@@ -247,7 +247,7 @@ CREATE FUNCTION secconn_hook_histogram(
     OUT sum_us double precision)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_hook_histogram'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW secconn_hook_histogram AS
     SELECT * FROM secconn_hook_histogram();
@@ -278,7 +278,7 @@ CREATE FUNCTION secconn_server_certificates(
     OUT problem text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'secconn_server_certificates'
-LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 REVOKE ALL ON FUNCTION secconn_server_certificates() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION secconn_server_certificates() TO pg_monitor;

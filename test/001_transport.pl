@@ -19,7 +19,7 @@ use SecconnTest;
 
 my $node = new_node('transport');
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE r_plain LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE grp_top NOLOGIN;
@@ -40,7 +40,6 @@ label($node, ROLE => 'r_strong', 'cipher=strong');
 label($node, ROLE => 'r_list', 'cipher=ECDHE+AESGCM');
 label($node, ROLE => 'r_list13', 'cipher=TLS_AES_256_GCM_SHA384:ECDHE+AESGCM');
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 # Control: a role without any policy connects without TLS.
 accept_ok($node, conn($node, user => 'r_plain'),
@@ -52,7 +51,7 @@ reject_ok(
 	conn($node, user => 'r_ssl', sslmode => 'disable'),
 	'ssl label: plain TCP rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_ssl"',
 	role => 'r_ssl',
 	db => 'postgres',
@@ -83,7 +82,7 @@ reject_ok(
 	conn($node, user => 'r_inh'),
 	'inherited group label (two levels): plain TCP rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "grp_top"',
 	role => 'r_inh',
 	db => 'postgres',
@@ -101,7 +100,7 @@ reject_ok(
 	conn($node, user => 'r_plain', db => 'd_ssl'),
 	'database label: plain TCP rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on database "d_ssl"',
 	role => 'r_plain',
 	db => 'd_ssl',
@@ -133,7 +132,7 @@ reject_ok(
 	conn($node, user => 'r_tls13'),
 	'min_tls=TLSv1.3 implies ssl: plain TCP rejected',
 	req => 'min_tls=TLSv1.3',
-	had => $plain_tcp);
+	had => $PLAIN_TCP);
 
 # Client OpenSSL configurations.
 my $weak = openssl_conf('AES128-SHA', 'TLSv1.2');
@@ -177,7 +176,7 @@ reject_ok(
 	conn($node, user => 'r_strong'),
 	'cipher=strong implies ssl: plain TCP rejected',
 	req => 'cipher=strong',
-	had => $plain_tcp);
+	had => $PLAIN_TCP);
 
 # ---- cipher=ECDHE+AESGCM ----
 {
@@ -246,8 +245,8 @@ reject_ok(
 	conn($node, user => 'r_tls13', db => 'd_ssl'),
 	'two policies violated: both requirements named',
 	req => 'min_tls=TLSv1.3',
-	had => $plain_tcp,
-	more => [ [ 'ssl', $plain_tcp ] ],
+	had => $PLAIN_TCP,
+	more => [ [ 'ssl', $PLAIN_TCP ] ],
 	log_like => [
 		qr/Requirement "min_tls=TLSv1\.3" is not met: [^\n]*Demanded by [^\n]*the label on role "r_tls13"/,
 		qr/Requirement "ssl" is not met: [^\n]*Demanded by [^\n]*the label on database "d_ssl"/

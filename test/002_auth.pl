@@ -24,7 +24,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 SET password_encryption = 'md5';
 CREATE ROLE u_md5 LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE u_md5_free LOGIN PASSWORD '$PASSWORD';
@@ -41,7 +41,7 @@ label($node, ROLE => 'u_scram_md5only', 'auth=md5');
 label($node, ROLE => 'u_local', 'auth=scram-sha-256');
 
 # The stored secrets are what the test relies on.
-is( sql_ok(
+is( sql_output(
 		$node,
 		q{SELECT string_agg(rolname || ':' || CASE
 		    WHEN rolpassword LIKE 'md5%' THEN 'md5'
@@ -84,7 +84,7 @@ accept_ok($node, conn($node, user => 'u_md5_either'),
 	'auth=md5,scram-sha-256: md5 session accepted');
 
 # auth= applies on the Unix socket even with exempt_local = on.
-is(sql_ok($node, 'SHOW secconn.exempt_local'), 'on', 'exempt_local is on');
+is(sql_output($node, 'SHOW secconn.exempt_local'), 'on', 'exempt_local is on');
 reject_ok(
 	$node,
 	conn($node, user => 'u_local', via => 'unix'),

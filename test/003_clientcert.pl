@@ -23,7 +23,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE alice LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE bob LOGIN PASSWORD '$PASSWORD';
 });

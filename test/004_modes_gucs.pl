@@ -17,7 +17,7 @@ use SecconnTest;
 
 my $node = new_node('modes');
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE r_plain LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_warn LOGIN PASSWORD '$PASSWORD';
@@ -26,12 +26,11 @@ CREATE ROLE r_bad LOGIN PASSWORD '$PASSWORD';
 label($node, ROLE => 'r_ssl', 'ssl');
 label($node, ROLE => 'r_warn', 'ssl mode=warn');
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 # The defaults of the contract.
-is(sql_ok($node, 'SHOW secconn.mode'), 'enforce', 'secconn.mode defaults to enforce');
-is(sql_ok($node, 'SHOW secconn.default_policy'), '', 'secconn.default_policy defaults to empty');
-is(sql_ok($node, 'SHOW secconn.exempt_local'), 'on', 'secconn.exempt_local defaults to on');
+is(sql_output($node, 'SHOW secconn.mode'), 'enforce', 'secconn.mode defaults to enforce');
+is(sql_output($node, 'SHOW secconn.default_policy'), '', 'secconn.default_policy defaults to empty');
+is(sql_output($node, 'SHOW secconn.exempt_local'), 'on', 'secconn.exempt_local defaults to on');
 
 # ---- secconn.default_policy ----
 accept_ok($node, conn($node, user => 'r_plain'),
@@ -42,7 +41,7 @@ reject_ok(
 	conn($node, user => 'r_plain'),
 	'default_policy=ssl: plain TCP rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the default policy',
 	role => 'r_plain',
 	db => 'postgres',
@@ -60,14 +59,14 @@ accept_ok($node, conn($node, user => 'r_plain', via => 'unix'),
 		log_since($node, $offset),
 		qr/invalid value for parameter "secconn\.default_policy": "bogus"/,
 		'default_policy=bogus: refused in the log');
-	is(sql_ok($node, 'SHOW secconn.default_policy'),
+	is(sql_output($node, 'SHOW secconn.default_policy'),
 		'ssl', 'default_policy=bogus: SHOW still says ssl');
 	reject_ok(
 		$node,
 		conn($node, user => 'r_plain'),
 		'default_policy=bogus: the old policy still rejects plain TCP',
 		req => 'ssl',
-		had => $plain_tcp,
+		had => $PLAIN_TCP,
 		source => 'the default policy');
 	accept_ok($node, conn($node, user => 'r_plain', sslmode => 'require'),
 		'default_policy=bogus: the old policy still accepts TLS');
@@ -98,7 +97,7 @@ accept_ok($node, conn($node, user => 'r_ssl', via => 'unix'),
 
 # ---- secconn.mode ----
 reject_ok($node, conn($node, user => 'r_ssl'), 'mode=enforce: violator rejected',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 
 set_guc($node, 'secconn.mode', 'warn');
 warn_ok(
@@ -106,7 +105,7 @@ warn_ok(
 	conn($node, user => 'r_ssl'),
 	'mode=warn: violator admitted and logged',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_ssl"',
 	role => 'r_ssl');
 {
@@ -136,14 +135,14 @@ set_guc($node, 'secconn.mode', 'off');
 		log_since($node, $offset),
 		qr/invalid value for parameter "secconn\.mode": "maybe"/,
 		'mode=maybe: refused in the log');
-	is(sql_ok($node, 'SHOW secconn.mode'), 'off', 'mode=maybe: SHOW still says off');
+	is(sql_output($node, 'SHOW secconn.mode'), 'off', 'mode=maybe: SHOW still says off');
 	accept_ok($node, conn($node, user => 'r_ssl'),
 		'mode=maybe: the old mode (off) still admits the violator');
 }
 
 set_guc($node, 'secconn.mode', 'enforce');
 reject_ok($node, conn($node, user => 'r_ssl'), 'mode=enforce again: violator rejected',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 
 # An invalid mode while enforcing: enforcement stays.
 {
@@ -153,11 +152,11 @@ reject_ok($node, conn($node, user => 'r_ssl'), 'mode=enforce again: violator rej
 		log_since($node, $offset),
 		qr/invalid value for parameter "secconn\.mode": "maybe"/,
 		'mode=maybe while enforcing: refused in the log');
-	is(sql_ok($node, 'SHOW secconn.mode'), 'enforce',
+	is(sql_output($node, 'SHOW secconn.mode'), 'enforce',
 		'mode=maybe while enforcing: SHOW still says enforce');
 	reject_ok($node, conn($node, user => 'r_ssl'),
 		'mode=maybe while enforcing: violator still rejected',
-		req => 'ssl', had => $plain_tcp);
+		req => 'ssl', had => $PLAIN_TCP);
 }
 set_guc($node, 'secconn.mode', 'enforce');
 
@@ -167,7 +166,7 @@ warn_ok(
 	conn($node, user => 'r_warn'),
 	'label with mode=warn: violator admitted and logged',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_warn"',
 	role => 'r_warn');
 accept_ok($node, conn($node, user => 'r_warn', sslmode => 'require'),
@@ -177,7 +176,7 @@ reject_ok(
 	conn($node, user => 'r_ssl'),
 	'label with mode=warn elsewhere: an enforcing label still rejects',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_ssl"');
 
 # A mode=warn label does not soften an enforcing default policy.
@@ -187,13 +186,13 @@ reject_ok(
 	conn($node, user => 'r_warn'),
 	'mode=warn label plus enforcing default policy: rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the default policy');
 set_guc($node, 'secconn.default_policy', '');
 
 # ---- a label that cannot be evaluated: fail closed ----
 # Bypass the label provider's validation by writing the catalog directly.
-sql_ok($node, q{
+sql_output($node, q{
 INSERT INTO pg_shseclabel (objoid, classoid, provider, label)
 SELECT oid, 'pg_authid'::regclass, 'secconn', 'no_such_requirement'
 FROM pg_authid WHERE rolname = 'r_bad';
@@ -209,7 +208,7 @@ connect_fails_ok($node,
 	log_unlike => [qr/terminated by signal/]);
 accept_ok($node, conn($node, user => 'r_plain'),
 	'unparsable label of another role: unrelated role still accepted');
-sql_ok($node, q{
+sql_output($node, q{
 DELETE FROM pg_shseclabel WHERE provider = 'secconn'
   AND objoid = (SELECT oid FROM pg_authid WHERE rolname = 'r_bad');
 });

@@ -28,7 +28,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE r_plain LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE grp NOLOGIN;
@@ -41,7 +41,6 @@ label($node, ROLE => 'grp', 'min_tls=TLSv1.3');
 label($node, ROLE => 'rep', 'ssl');
 label($node, DATABASE => 'd_ssl', 'ssl');
 
-my $plain_tcp = 'the connection uses plain TCP';
 my $init_file = $node->data_dir . '/global/pg_internal.init';
 
 # The checks made right after each start.  The first one is a violator, as
@@ -55,7 +54,7 @@ sub after_start
 		conn($node, user => 'r_ssl'),
 		"$when: first connection, a violator, rejected by secconn",
 		req => 'ssl',
-		had => $plain_tcp,
+		had => $PLAIN_TCP,
 		source => 'the label on role "r_ssl"',
 		role => 'r_ssl',
 		db => 'postgres',
@@ -69,14 +68,14 @@ sub after_start
 		conn($node, user => 'r_member'),
 		"$when: group label still read: plain TCP rejected",
 		req => 'min_tls=TLSv1.3',
-		had => $plain_tcp,
+		had => $PLAIN_TCP,
 		source => 'the label on role "grp"');
 	reject_ok(
 		$node,
 		conn($node, user => 'r_plain', db => 'd_ssl'),
 		"$when: database label still read: plain TCP rejected",
 		req => 'ssl',
-		had => $plain_tcp,
+		had => $PLAIN_TCP,
 		source => 'the label on database "d_ssl"');
 	accept_ok($node, conn($node, user => 'r_plain', db => 'd_ssl', sslmode => 'require'),
 		"$when: database label: TLS accepted");
@@ -108,7 +107,7 @@ accept_ok($node, conn($node, user => 'r_ssl', sslmode => 'require'),
 	'cold cache: first connection, compliant, accepted');
 reject_ok($node, conn($node, user => 'r_ssl'),
 	'cold cache: then a violator rejected',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 
 # ---- replication connections ----
 reject_ok(
@@ -116,7 +115,7 @@ reject_ok(
 	conn($node, user => 'rep', extra => 'replication=true'),
 	'replication connection without TLS rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "rep"',
 	log_like =>
 	  [qr/replication connection of role "rep" from 127\.0\.0\.1\./i]);
@@ -136,7 +135,7 @@ reject_ok(
 	conn($node, user => 'rep', extra => 'replication=true'),
 	'cold cache: replication connection without TLS rejected',
 	req => 'ssl',
-	had => $plain_tcp);
+	had => $PLAIN_TCP);
 accept_ok(
 	$node,
 	conn($node, user => 'rep', sslmode => 'require', extra => 'replication=true'),

@@ -29,7 +29,7 @@ my $node = new_node('versions');
 my $major = $node->pg_version->major;
 note "testing PostgreSQL major $major";
 
-sql_ok($node, q{CREATE EXTENSION secconn});
+sql_output($node, q{CREATE EXTENSION secconn});
 
 # Skip a part that this major does not have, saying so in prove's output.
 sub not_on_this_major
@@ -52,7 +52,7 @@ SELECT c.transport || ' ' || coalesce(c.tls_version, '-') || ' '
 # ======================================================================
 # auth=oauth
 # ======================================================================
-sql_ok($node, qq{CREATE ROLE r_oauth LOGIN PASSWORD '$PASSWORD'});
+sql_output($node, qq{CREATE ROLE r_oauth LOGIN PASSWORD '$PASSWORD'});
 my ($ret, $out, $err) = $node->psql('postgres',
 	q{SECURITY LABEL FOR secconn ON ROLE r_oauth IS 'auth=oauth,scram-sha-256'});
 if ($major >= 18)
@@ -91,7 +91,7 @@ SKIP:
 {
 	not_on_this_major("it has no INHERIT / SET options on role grants (16+)") if $major < 16;
 
-	sql_ok($node, qq{
+	sql_output($node, qq{
 CREATE ROLE grp_tls NOLOGIN;
 CREATE ROLE grp_mid NOLOGIN;
 GRANT grp_tls TO grp_mid WITH INHERIT FALSE, SET FALSE;
@@ -113,7 +113,7 @@ GRANT grp_mid TO m_indirect WITH INHERIT FALSE;
 			conn($node, user => $role),
 			"$role: plain TCP rejected by the group's label",
 			req => 'ssl',
-			had => 'the connection uses plain TCP',
+			had => $PLAIN_TCP,
 			source => 'the label on role "grp_tls"',
 			role => $role);
 		accept_ok($node, conn($node, user => $role, sslmode => 'require'),
@@ -128,7 +128,7 @@ SKIP:
 {
 	not_on_this_major("it has no direct TLS (sslnegotiation=direct, 17+)") if $major < 17;
 
-	sql_ok($node, qq{CREATE ROLE r_direct LOGIN PASSWORD '$PASSWORD'});
+	sql_output($node, qq{CREATE ROLE r_direct LOGIN PASSWORD '$PASSWORD'});
 	label($node, ROLE => 'r_direct', 'min_tls=TLSv1.3 cipher=strong');
 	my $direct = 'sslnegotiation=direct';
 
@@ -169,7 +169,7 @@ SKIP:
 	not_on_this_major("it has no ssl_tls13_ciphers (18+)") if $major < 18;
 
 	set_guc($node, 'ssl_tls13_ciphers', 'TLS_AES_128_GCM_SHA256');
-	sql_ok($node, qq{
+	sql_output($node, qq{
 CREATE ROLE r_suite256 LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_suite128 LOGIN PASSWORD '$PASSWORD';
 });
@@ -230,7 +230,7 @@ EOF
 	print $fh "/no_sni/ $c->{server_crt} $c->{server_key} $c->{ca_crt}\n";
 	close $fh;
 	$sni->start;
-	sql_ok($sni, qq{
+	sql_output($sni, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE alice LOGIN PASSWORD '$PASSWORD';
 });

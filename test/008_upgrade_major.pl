@@ -46,7 +46,7 @@ SELECT CASE l.classoid WHEN 'pg_authid'::regclass THEN 'role' ELSE 'database' EN
  WHERE l.provider = 'secconn'
  ORDER BY 1, 2};
 
-sql_ok($old, qq{
+sql_output($old, qq{
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE grp NOLOGIN;
 CREATE ROLE r_member LOGIN PASSWORD '$PASSWORD' IN ROLE grp;
@@ -71,26 +71,11 @@ is( $labels_old, join("\n",
 sub enforces
 {
 	my ($node, $what) = @_;
-	my $plain = 'the connection uses plain TCP';
-	reject_ok($node, conn($node, user => 'r_ssl'),
-		"$what: r_ssl over plain TCP rejected",
-		req => 'ssl', had => $plain, source => 'the label on role "r_ssl"');
-	accept_ok($node, conn($node, user => 'r_ssl', sslmode => 'require'),
-		"$what: r_ssl over TLS accepted");
-	{
-		local $ENV{OPENSSL_CONF} = openssl_conf(undef, 'TLSv1.2');
-		reject_ok($node, conn($node, user => 'r_member', sslmode => 'require'),
-			"$what: a member of grp over TLS 1.2 rejected",
-			req => 'min_tls=TLSv1.3', had => qr/the connection uses TLSv1\.2 with \S+\./,
-			source => 'the label on role "grp"');
-	}
-	accept_ok($node, conn($node, user => 'r_member', sslmode => 'require'),
-		"$what: a member of grp over TLS 1.3 accepted");
-	reject_ok($node, conn($node, user => 'r_plain', db => 'd_lab'),
-		"$what: d_lab over plain TCP rejected",
-		req => 'ssl', had => $plain, source => 'the label on database "d_lab"');
-	accept_ok($node, conn($node, user => 'r_plain', db => 'd_lab', sslmode => 'require'),
-		"$what: d_lab over TLS accepted");
+	labels_enforced(
+		$node, $what,
+		role => ['r_ssl'],
+		group => [ 'r_member', 'grp' ],
+		database => [ 'r_plain', 'd_lab' ]);
 	return;
 }
 enforces($old, "PostgreSQL $old_major");

@@ -34,7 +34,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 SET password_encryption = 'md5';
 CREATE ROLE r_md5 LOGIN PASSWORD '$PASSWORD';

@@ -27,7 +27,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_tls13 LOGIN PASSWORD '$PASSWORD';
@@ -53,13 +53,12 @@ label($node, ROLE => 'r_warn', 'ssl mode=warn');
 label($node, ROLE => 'r_broken', 'ssl');
 # A label that no longer parses (as after a restore on a server whose
 # OpenSSL lacks a cipher): the hook cannot evaluate it and fails closed.
-sql_ok($node, q{
+sql_output($node, q{
 UPDATE pg_shseclabel SET label = 'ssl bogus'
  WHERE provider = 'secconn'
    AND objoid = (SELECT oid FROM pg_roles WHERE rolname = 'r_broken')});
 
 my $tls12 = openssl_conf('AES128-SHA', 'TLSv1.2');
-my $plain_tcp = 'the connection uses plain TCP';
 
 # The session every check is read from, opened before the counting starts.
 my $mon = $node->background_psql('postgres');
@@ -109,9 +108,9 @@ is_deeply(ring(), [], 'no rejection yet');
 # ------------------------------------------------------------------
 
 reject_ok($node, conn($node, user => 'r_ssl'), 'r_ssl plain TCP (1)',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 reject_ok($node, conn($node, user => 'r_ssl'), 'r_ssl plain TCP (2)',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 {
 	local $ENV{OPENSSL_CONF} = $tls12;
 	reject_ok($node, conn($node, user => 'r_tls13', sslmode => 'require'),
@@ -140,10 +139,10 @@ reject_ok($node, conn($node, user => 'r_cc', sslmode => 'require'),
 	'r_cc without a certificate',
 	req => 'clientcert', had => 'the client presented no certificate');
 reject_ok($node, conn($node, user => 'r_two'), 'r_two: plain TCP with md5',
-	req => 'ssl', had => $plain_tcp,
+	req => 'ssl', had => $PLAIN_TCP,
 	more => [ [ 'auth=scram-sha-256', 'the session authenticated with md5' ] ]);
 warn_ok($node, conn($node, user => 'r_warn'), 'r_warn: mode=warn label',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 accept_ok($node, conn($node, user => 'r_ok'), 'r_ok accepted (1)');
 accept_ok($node, conn($node, user => 'r_ok'), 'r_ok accepted (2)');
 connect_fails_ok($node,
@@ -206,7 +205,7 @@ is( bg_query($mon,
 is(scalar(@{ ring() }), 4, 'secconn_rejections kept across a reset');
 
 reject_ok($node, conn($node, user => 'r_ssl'), 'r_ssl rejected after the reset',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 stats_is({ checked => 1, rejected => 1, rejected_ssl => 1 },
 	'counting resumes from 0');
 like(ring()->[-1], qr/^10 r_ssl .* rejected \{ssl\}$/,
@@ -219,7 +218,7 @@ like(ring()->[-1], qr/^10 r_ssl .* rejected \{ssl\}$/,
 set_guc($node, 'secconn.mode', 'warn');
 my $s0 = stats();
 warn_ok($node, conn($node, user => 'r_ssl'), 'secconn.mode=warn: r_ssl admitted',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 my $s1 = stats();
 is($s1->{warned} - $s0->{warned}, 1, 'mode warn: counted as warned');
 is($s1->{rejected} - $s0->{rejected}, 0, 'mode warn: not counted as rejected');
@@ -262,7 +261,7 @@ like(as_role('r_nobody', 'SELECT * FROM secconn_rejection_history()'),
 like(as_role('r_nobody', 'SELECT checked FROM secconn_stats'),
 	qr/permission denied for view secconn_stats/,
 	'plain role may not read secconn_stats');
-sql_ok($node, 'GRANT EXECUTE ON FUNCTION secconn_stats_reset() TO r_mon');
+sql_output($node, 'GRANT EXECUTE ON FUNCTION secconn_stats_reset() TO r_mon');
 is(as_role('r_mon', 'SELECT secconn_stats_reset()'),
 	'', 'after GRANT EXECUTE, the pg_monitor member may reset');
 

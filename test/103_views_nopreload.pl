@@ -24,7 +24,7 @@ my $node = new_node('views_nopreload', no_start => 1);
 $node->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
 $node->start;
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE r_tls LOGIN PASSWORD '$PASSWORD';
 });
@@ -85,7 +85,7 @@ foreach my $sql (
 
 # Catalogs only: these work.
 # (the label provider exists only in sessions that loaded the library)
-sql_ok($node, q{LOAD 'secconn'; SECURITY LABEL FOR secconn ON ROLE r_tls IS 'ssl'});
+sql_output($node, q{LOAD 'secconn'; SECURITY LABEL FOR secconn ON ROLE r_tls IS 'ssl'});
 is( $node->safe_psql(
 		'postgres',
 		"SELECT policy || ' ' || effective_policy FROM secconn_roles WHERE rolname = 'r_tls'"),

@@ -31,7 +31,7 @@ my $node = new_node('policy_cache',
 	extra_conf => "autovacuum = off\nmax_logical_replication_workers = 0\n"
 	  . "max_prepared_transactions = 5\n");
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE c_plain LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE c_a LOGIN PASSWORD '$PASSWORD';
@@ -58,7 +58,6 @@ label($node, ROLE => 'c_y', 'ssl');
 label($node, ROLE => 'c_pw', 'auth=scram-sha-256');
 label($node, ROLE => 'c_l', 'cipher=ECDHE+AESGCM');
 
-my $plain_tcp = 'the connection uses plain TCP';
 my $tls12 = 'ssl_max_protocol_version=TLSv1.2';
 
 # One session that stays open, so that reading the counters makes no
@@ -89,7 +88,7 @@ warm(conn($node, user => 'c_a'), 'unlabelled role');
 label($node, ROLE => 'c_a', 'ssl');
 reject_ok($node, conn($node, user => 'c_a'),
 	'label set on a cached role: plain TCP rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "c_a"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "c_a"');
 warm(conn($node, user => 'c_a', sslmode => 'require'), 'labelled role over TLS');
 label($node, ROLE => 'c_a', undef);
 accept_ok($node, conn($node, user => 'c_a'),
@@ -111,7 +110,7 @@ warm(conn($node, user => 'c_m'), 'member of an unlabelled group');
 label($node, ROLE => 'grp_m', 'ssl');
 reject_ok($node, conn($node, user => 'c_m'),
 	'label set on a group: member rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_m"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_m"');
 warm(conn($node, user => 'c_m', sslmode => 'require'), 'member of a labelled group over TLS');
 label($node, ROLE => 'grp_m', undef);
 accept_ok($node, conn($node, user => 'c_m'),
@@ -119,29 +118,29 @@ accept_ok($node, conn($node, user => 'c_m'),
 
 # ---- GRANT into a labelled group, REVOKE ----
 warm(conn($node, user => 'c_g'), 'role outside the labelled group');
-sql_ok($node, 'GRANT grp_s TO c_g');
+sql_output($node, 'GRANT grp_s TO c_g');
 reject_ok($node, conn($node, user => 'c_g'),
 	'GRANT into a labelled group: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 warm(conn($node, user => 'c_g', sslmode => 'require'), 'granted role over TLS');
-sql_ok($node, 'REVOKE grp_s FROM c_g');
+sql_output($node, 'REVOKE grp_s FROM c_g');
 accept_ok($node, conn($node, user => 'c_g'),
 	'REVOKE from the labelled group: plain TCP admitted at once');
 
 # the group granted to an intermediate group the role is a member of
 warm(conn($node, user => 'c_g2'), 'member of an unlabelled intermediate group');
-sql_ok($node, 'GRANT grp_s TO grp_mid');
+sql_output($node, 'GRANT grp_s TO grp_mid');
 reject_ok($node, conn($node, user => 'c_g2'),
 	'labelled group granted to an intermediate group: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 
 # a role that is a member of the labelled group, over TLS: cached, then
 # the membership it had is revoked and a stricter one is granted
 label($node, ROLE => 'grp_mid', 'min_tls=TLSv1.3');
-sql_ok($node, 'GRANT grp_s TO c_g');
+sql_output($node, 'GRANT grp_s TO c_g');
 warm(conn($node, user => 'c_g', sslmode => 'require', extra => $tls12),
 	'member of a labelled group, TLSv1.2');
-sql_ok($node, 'REVOKE grp_s FROM c_g; GRANT grp_mid TO c_g');
+sql_output($node, 'REVOKE grp_s FROM c_g; GRANT grp_mid TO c_g');
 reject_ok($node, conn($node, user => 'c_g', sslmode => 'require', extra => $tls12),
 	'REVOKE and GRANT of a stricter group in one transaction: rejected at once',
 	req => 'min_tls=TLSv1.3', had => qr/the connection uses TLSv1\.2 with /,
@@ -152,7 +151,7 @@ warm(conn($node, user => 'c_plain', db => 'c_db'), 'unlabelled database');
 label($node, DATABASE => 'c_db', 'ssl');
 reject_ok($node, conn($node, user => 'c_plain', db => 'c_db'),
 	'database label set: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "c_db"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "c_db"');
 accept_ok($node, conn($node, user => 'c_plain', db => 'postgres'),
 	'database label: other databases unaffected');
 label($node, DATABASE => 'c_db', undef);
@@ -161,32 +160,32 @@ accept_ok($node, conn($node, user => 'c_plain', db => 'c_db'),
 
 # ---- a role dropped and created again under the same name ----
 warm(conn($node, user => 'c_r'), 'role about to be dropped');
-sql_ok($node, qq{DROP ROLE c_r; CREATE ROLE c_r LOGIN PASSWORD '$PASSWORD';
+sql_output($node, qq{DROP ROLE c_r; CREATE ROLE c_r LOGIN PASSWORD '$PASSWORD';
 SECURITY LABEL FOR secconn ON ROLE c_r IS 'ssl';});
 reject_ok($node, conn($node, user => 'c_r'),
 	'role dropped and re-created with a label: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "c_r"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "c_r"');
 
 # the same without any SECURITY LABEL: only the role catalogs change
 warm(conn($node, user => 'c_r2'), 'role about to be dropped (no label)');
-sql_ok($node, qq{DROP ROLE c_r2; CREATE ROLE c_r2 LOGIN PASSWORD '$PASSWORD' IN ROLE grp_s;});
+sql_output($node, qq{DROP ROLE c_r2; CREATE ROLE c_r2 LOGIN PASSWORD '$PASSWORD' IN ROLE grp_s;});
 reject_ok($node, conn($node, user => 'c_r2'),
 	'role re-created as a member of a labelled group: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 
 # ---- ALTER ROLE RENAME: the name now belongs to a labelled role ----
 warm(conn($node, user => 'c_x'), 'unlabelled role about to be renamed');
-sql_ok($node, 'ALTER ROLE c_x RENAME TO c_x_old; ALTER ROLE c_y RENAME TO c_x');
+sql_output($node, 'ALTER ROLE c_x RENAME TO c_x_old; ALTER ROLE c_y RENAME TO c_x');
 reject_ok($node, conn($node, user => 'c_x'),
 	'name taken over by a labelled role through RENAME: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "c_x"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "c_x"');
 
 # ---- default policy reload ----
 warm(conn($node, user => 'c_plain'), 'unlabelled role, no default policy');
 set_guc($node, 'secconn.default_policy', 'ssl');
 reject_ok($node, conn($node, user => 'c_plain'),
 	'default policy reloaded: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the default policy');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the default policy');
 set_guc($node, 'secconn.default_policy', '');
 accept_ok($node, conn($node, user => 'c_plain'),
 	'default policy emptied: admitted at once');
@@ -194,7 +193,7 @@ accept_ok($node, conn($node, user => 'c_plain'),
 # ---- the stored secret's type behind an md5 line ----
 set_hba($node, 'local all all trust', 'host all all 127.0.0.1/32 md5');
 warm(conn($node, user => 'c_pw'), 'md5 line, SCRAM secret (SCRAM runs)');
-sql_ok($node, qq{SET password_encryption = 'md5'; ALTER ROLE c_pw PASSWORD '$PASSWORD'});
+sql_output($node, qq{SET password_encryption = 'md5'; ALTER ROLE c_pw PASSWORD '$PASSWORD'});
 reject_ok($node, conn($node, user => 'c_pw'),
 	'new password is an MD5 secret: md5 runs, rejected at once',
 	req => 'auth=scram-sha-256',
@@ -204,21 +203,21 @@ set_hba($node, 'local all all trust', 'host all all 127.0.0.1/32 scram-sha-256')
 
 # ---- changes committed by COMMIT PREPARED (from another session) ----
 warm(conn($node, user => 'c_p'), 'role labelled in a prepared transaction');
-sql_ok($node, q{BEGIN; SECURITY LABEL FOR secconn ON ROLE c_p IS 'ssl';
+sql_output($node, q{BEGIN; SECURITY LABEL FOR secconn ON ROLE c_p IS 'ssl';
 PREPARE TRANSACTION 'label_c_p';});
 accept_ok($node, conn($node, user => 'c_p'),
 	'label only prepared: still admitted');
-sql_ok($node, q{COMMIT PREPARED 'label_c_p'});
+sql_output($node, q{COMMIT PREPARED 'label_c_p'});
 reject_ok($node, conn($node, user => 'c_p'),
 	'label committed by COMMIT PREPARED: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "c_p"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "c_p"');
 
 warm(conn($node, user => 'c_p2'), 'role granted in a prepared transaction');
-sql_ok($node, q{BEGIN; GRANT grp_s TO c_p2; PREPARE TRANSACTION 'grant_c_p2';});
-sql_ok($node, q{COMMIT PREPARED 'grant_c_p2'});
+sql_output($node, q{BEGIN; GRANT grp_s TO c_p2; PREPARE TRANSACTION 'grant_c_p2';});
+sql_output($node, q{COMMIT PREPARED 'grant_c_p2'});
 reject_ok($node, conn($node, user => 'c_p2'),
 	'GRANT committed by COMMIT PREPARED: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 
 # ---- a label the fast path cannot evaluate is never served from it ----
 {

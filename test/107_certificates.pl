@@ -167,7 +167,7 @@ ssl_cert_file = '$pki/server_chain.crt'
 ssl_key_file = '$pki/server.key'
 ssl_ca_file = '$pki/ca_bundle.crt'
 EOF
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE pay_user LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE rep_user LOGIN PASSWORD '$PASSWORD';
@@ -216,7 +216,7 @@ reject_ok($node, tls('rep_user', 'pay'), 'rep_user with a Payments CA certificat
 reject_ok($node, tls('pay_user', undef), 'pay_user without a certificate',
 	req => 'clientcert', had => 'the client presented no certificate');
 reject_ok($node, conn($node, user => 'pay_user'), 'pay_user over plain TCP',
-	req => 'ssl', had => 'the connection uses plain TCP');
+	req => 'ssl', had => $PLAIN_TCP);
 
 # Counted as clientcert rejections, listed with their own keyword.
 my $stats = $node->safe_psql('postgres',
@@ -462,13 +462,13 @@ is($alive->(), 't_admin,t_bad,t_ok,t_warn', '... and ends nothing');
 	connstr => conn($node, user => 't_helper'));
 like($e, qr/permission denied for function secconn_terminate_noncompliant/,
 	'a non-superuser may not call it');
-sql_ok($node, 'GRANT EXECUTE ON FUNCTION secconn_terminate_noncompliant(boolean) TO t_helper');
+sql_output($node, 'GRANT EXECUTE ON FUNCTION secconn_terminate_noncompliant(boolean) TO t_helper');
 is($node->safe_psql('postgres',
 		'SELECT pid FROM secconn_terminate_noncompliant(true) ORDER BY pid',
 		connstr => conn($node, user => 't_helper')),
 	join("\n", sort { $a <=> $b } ($p_bad, $p_admin)),
 	'... unless granted EXECUTE (then t_admin, not its caller, is listed too)');
-sql_ok($node, 'REVOKE EXECUTE ON FUNCTION secconn_terminate_noncompliant(boolean) FROM t_helper');
+sql_output($node, 'REVOKE EXECUTE ON FUNCTION secconn_terminate_noncompliant(boolean) FROM t_helper');
 
 # Only while enforcing.
 set_guc($node, 'secconn.mode', 'warn');

@@ -27,7 +27,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use SecconnTest;
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 my $primary = new_node(
 	'sb_primary',
@@ -40,7 +39,7 @@ my $primary = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($primary, qq{
+sql_output($primary, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE grp_s NOLOGIN;
 CREATE ROLE grp_m NOLOGIN;
@@ -93,7 +92,7 @@ is($primary->safe_psql('postgres',
 sub on_primary
 {
 	my ($sql) = @_;
-	sql_ok($primary, $sql);
+	sql_output($primary, $sql);
 	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
 	return;
 }
@@ -132,7 +131,7 @@ warm(conn($node, user => 's_a'), 'unlabelled role');
 on_primary(q{SECURITY LABEL FOR secconn ON ROLE s_a IS 'ssl'});
 reject_ok($node, conn($node, user => 's_a'),
 	'label set on the primary: plain TCP rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_a"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "s_a"');
 warm(conn($node, user => 's_a', sslmode => 'require'), 'labelled role over TLS');
 on_primary(q{SECURITY LABEL FOR secconn ON ROLE s_a IS 'ssl min_tls=TLSv1.3'});
 reject_ok($node, conn($node, user => 's_a', sslmode => 'require',
@@ -149,40 +148,40 @@ warm(conn($node, user => 's_m'), 'member of an unlabelled group');
 on_primary(q{SECURITY LABEL FOR secconn ON ROLE grp_m IS 'ssl'});
 reject_ok($node, conn($node, user => 's_m'),
 	'label set on a group on the primary: member rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_m"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_m"');
 
 # ---- membership ----
 warm(conn($node, user => 's_g'), 'role outside the labelled group');
 on_primary('GRANT grp_s TO s_g');
 reject_ok($node, conn($node, user => 's_g'),
 	'GRANT into a labelled group on the primary: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 
 # ---- roles: DROP and CREATE under the same name, RENAME ----
 warm(conn($node, user => 's_r'), 'role about to be dropped');
 on_primary(qq{DROP ROLE s_r; CREATE ROLE s_r LOGIN PASSWORD '$PASSWORD' IN ROLE grp_s});
 reject_ok($node, conn($node, user => 's_r'),
 	'role re-created in a labelled group on the primary: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "grp_s"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "grp_s"');
 
 warm(conn($node, user => 's_x'), 'unlabelled role about to be renamed');
 on_primary('ALTER ROLE s_x RENAME TO s_x_old; ALTER ROLE s_y RENAME TO s_x');
 reject_ok($node, conn($node, user => 's_x'),
 	'name taken over by a labelled role on the primary: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_x"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "s_x"');
 
 # ---- databases: a label, a RENAME ----
 warm(conn($node, user => 's_d', db => 's_db'), 'unlabelled database');
 on_primary(q{SECURITY LABEL FOR secconn ON DATABASE s_db IS 'ssl'});
 reject_ok($node, conn($node, user => 's_d', db => 's_db'),
 	'database label set on the primary: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "s_db"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "s_db"');
 on_primary(q{SECURITY LABEL FOR secconn ON DATABASE s_db IS NULL});
 warm(conn($node, user => 's_d', db => 's_db'), 'database label removed');
 on_primary('ALTER DATABASE s_db RENAME TO s_db_old; ALTER DATABASE s_db2 RENAME TO s_db');
 reject_ok($node, conn($node, user => 's_d', db => 's_db'),
 	'name taken over by a labelled database on the primary: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "s_db"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "s_db"');
 
 # ---- the window between the replay and the worker's round ----
 # The worker is stopped (SIGSTOP): replay goes on without it, so the
@@ -196,7 +195,7 @@ ok(kill('STOP', $worker_pid), 'the worker is stopped');
 on_primary(q{SECURITY LABEL FOR secconn ON ROLE s_w IS 'ssl'});
 reject_ok($node, conn($node, user => 's_w'),
 	'label replayed while the worker is stopped: rejected on the standby at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_w"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "s_w"');
 accept_ok($node, conn($node, user => 's_w', sslmode => 'require'),
 	'while the worker is stopped: compliant connection admitted (full check)');
 ok(kill('CONT', $worker_pid), 'the worker runs again');
@@ -264,7 +263,7 @@ warm(conn($node, user => 's_p'), 'after the promotion');
 label($node, ROLE => 's_p', 'ssl');
 reject_ok($node, conn($node, user => 's_p'),
 	'label set on the promoted node: rejected at once',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_p"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "s_p"');
 
 $mon->quit;
 check_no_crash($standby);

@@ -24,7 +24,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use SecconnTest;
 
-my $plain_tcp = 'the connection uses plain TCP';
 my $UNEVALUABLE_FATAL =
   'FATAL:  connection rejected: secconn could not evaluate its policy';
 my $UNEVALUABLE_WARN =
@@ -80,7 +79,7 @@ my $node = new_node('hostile');
 # ---------------------------------------------------------------------
 # Policies at the length limit, and white space as separators
 # ---------------------------------------------------------------------
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE h_long LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE h_spaces LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE h_newline LOGIN PASSWORD '$PASSWORD';
@@ -88,7 +87,7 @@ CREATE ROLE h_tabs LOGIN PASSWORD '$PASSWORD';
 });
 my $ssl_1024 = 'ssl' . (' ' x 1021);
 label($node, ROLE => 'h_long', $ssl_1024);
-is(sql_ok($node, q{SELECT octet_length(label) FROM pg_shseclabel l
+is(sql_output($node, q{SELECT octet_length(label) FROM pg_shseclabel l
   JOIN pg_authid r ON r.oid = l.objoid WHERE r.rolname = 'h_long'}),
 	'1024', 'a 1024-byte label is stored whole');
 reject_ok(
@@ -96,7 +95,7 @@ reject_ok(
 	conn($node, user => 'h_long'),
 	'1024-byte label: its requirement is enforced',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "h_long"');
 accept_ok($node, conn($node, user => 'h_long', sslmode => 'require'),
 	'1024-byte label: TLS accepted');
@@ -113,17 +112,17 @@ accept_ok($node, conn($node, user => 'h_spaces'),
 
 # A newline and a tab separate requirements: were they part of a word, the
 # label would not parse and the connection would fail closed instead.
-sql_ok($node, q{SECURITY LABEL FOR secconn ON ROLE h_newline IS E'auth=scram-sha-256\nssl'});
+sql_output($node, q{SECURITY LABEL FOR secconn ON ROLE h_newline IS E'auth=scram-sha-256\nssl'});
 reject_ok(
 	$node,
 	conn($node, user => 'h_newline'),
 	'newline-separated label: "ssl" enforced on its own',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "h_newline"');
 accept_ok($node, conn($node, user => 'h_newline', sslmode => 'require'),
 	'newline-separated label: TLS with SCRAM accepted');
-sql_ok($node, q{SECURITY LABEL FOR secconn ON ROLE h_tabs IS E'\t\tmin_tls=TLSv1.3\t\r\n\x0bclientcert\f'});
+sql_output($node, q{SECURITY LABEL FOR secconn ON ROLE h_tabs IS E'\t\tmin_tls=TLSv1.3\t\r\n\x0bclientcert\f'});
 reject_ok(
 	$node,
 	conn($node, user => 'h_tabs', sslmode => 'require'),
@@ -143,18 +142,18 @@ my $nl_role = "h_new\nline";
 my $odd_db = q{h db "x"; 'y'};
 # PostgreSQL 19 refuses a newline in a role name.
 my $nl_roles_exist = $node->pg_version->major < 19;
-sql_ok($node, join('', map { 'CREATE ROLE ' . qi($_) . " LOGIN PASSWORD '$PASSWORD';\n" }
+sql_output($node, join('', map { 'CREATE ROLE ' . qi($_) . " LOGIN PASSWORD '$PASSWORD';\n" }
 		@odd_roles, $nl_roles_exist ? ($nl_role) : ())
 	  . 'CREATE DATABASE ' . qi($odd_db) . ";\n");
 foreach my $role (@odd_roles)
 {
-	sql_ok($node, 'SECURITY LABEL FOR secconn ON ROLE ' . qi($role) . q{ IS 'ssl'});
+	sql_output($node, 'SECURITY LABEL FOR secconn ON ROLE ' . qi($role) . q{ IS 'ssl'});
 	reject_ok(
 		$node,
 		conn($node, user => cq($role)),
 		"role named <$role>: rejected",
 		req => 'ssl',
-		had => $plain_tcp,
+		had => $PLAIN_TCP,
 		source => qq{the label on role "$role"},
 		role => $role,
 		db => 'postgres',
@@ -174,7 +173,7 @@ SKIP:
 		  . ': it refuses a newline in a role name';
 		skip 'PostgreSQL 19 refuses a newline in a role name', 1;
 	}
-sql_ok($node, 'SECURITY LABEL FOR secconn ON ROLE ' . qi($nl_role) . q{ IS 'ssl'});
+sql_output($node, 'SECURITY LABEL FOR secconn ON ROLE ' . qi($nl_role) . q{ IS 'ssl'});
 connect_fails_ok($node,
 	conn($node, user => cq($nl_role)),
 	'role named <h_new\nline>: rejected',
@@ -188,7 +187,7 @@ accept_ok($node, conn($node, user => cq($nl_role), sslmode => 'require'),
 	'role named <h_new\nline>: TLS accepted');
 }
 
-sql_ok($node, 'SECURITY LABEL FOR secconn ON DATABASE ' . qi($odd_db) . q{ IS 'min_tls=TLSv1.3'});
+sql_output($node, 'SECURITY LABEL FOR secconn ON DATABASE ' . qi($odd_db) . q{ IS 'min_tls=TLSv1.3'});
 {
 	local $ENV{OPENSSL_CONF} = openssl_conf(undef, 'TLSv1.2');
 	reject_ok(
@@ -211,7 +210,7 @@ warn_ok(
 	conn($node, user => cq($odd_roles[2])),
 	'role named <h_%s%n%x> in warn mode: logged with its name',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => qq{the label on role "$odd_roles[2]"},
 	role => $odd_roles[2]);
 set_guc($node, 'secconn.mode', 'enforce');
@@ -219,13 +218,13 @@ set_guc($node, 'secconn.mode', 'enforce');
 # ---------------------------------------------------------------------
 # A label on a role that is then dropped
 # ---------------------------------------------------------------------
-sql_ok($node, qq{CREATE ROLE h_doomed LOGIN PASSWORD '$PASSWORD';
+sql_output($node, qq{CREATE ROLE h_doomed LOGIN PASSWORD '$PASSWORD';
 SECURITY LABEL FOR secconn ON ROLE h_doomed IS 'ssl';});
-my $doomed_oid = sql_ok($node, q{SELECT oid FROM pg_authid WHERE rolname = 'h_doomed'});
+my $doomed_oid = sql_output($node, q{SELECT oid FROM pg_authid WHERE rolname = 'h_doomed'});
 reject_ok($node, conn($node, user => 'h_doomed'), 'labelled role before DROP: rejected',
-	req => 'ssl', had => $plain_tcp);
-sql_ok($node, 'DROP ROLE h_doomed');
-is(sql_ok($node, "SELECT count(*) FROM pg_shseclabel WHERE objoid = $doomed_oid"),
+	req => 'ssl', had => $PLAIN_TCP);
+sql_output($node, 'DROP ROLE h_doomed');
+is(sql_output($node, "SELECT count(*) FROM pg_shseclabel WHERE objoid = $doomed_oid"),
 	'0', 'DROP ROLE removed its label');
 connect_fails_ok($node,
 	conn($node, user => 'h_doomed', via => 'unix'),
@@ -247,7 +246,7 @@ sub wait_for_lock
 }
 
 {
-	sql_ok($node, "CREATE ROLE h_victim LOGIN PASSWORD '$PASSWORD'");
+	sql_output($node, "CREATE ROLE h_victim LOGIN PASSWORD '$PASSWORD'");
 	my $s1 = $node->background_psql('postgres', on_error_stop => 0);
 	my $s2 = $node->background_psql('postgres', on_error_stop => 0);
 
@@ -263,8 +262,8 @@ sub wait_for_lock
 	$s2->{stderr} = '';
 
 	# SECURITY LABEL first: DROP ROLE waits for it, then drops role and label.
-	sql_ok($node, "CREATE ROLE h_victim LOGIN PASSWORD '$PASSWORD'");
-	my $oid = sql_ok($node, q{SELECT oid FROM pg_authid WHERE rolname = 'h_victim'});
+	sql_output($node, "CREATE ROLE h_victim LOGIN PASSWORD '$PASSWORD'");
+	my $oid = sql_output($node, q{SELECT oid FROM pg_authid WHERE rolname = 'h_victim'});
 	bg_query($s1, q{BEGIN; SECURITY LABEL FOR secconn ON ROLE h_victim IS 'ssl';});
 	$s2->query_until(qr/drop_sent/, "\\echo drop_sent\nDROP ROLE h_victim;\n");
 	ok(wait_for_lock('DROP ROLE'), 'DROP ROLE waits for the uncommitted SECURITY LABEL');
@@ -272,7 +271,7 @@ sub wait_for_lock
 	$s2->query('SELECT 1');
 	is($s2->{stderr}, '', 'DROP ROLE after a concurrent SECURITY LABEL: succeeds');
 	$s2->{stderr} = '';
-	is(sql_ok($node, "SELECT count(*) FROM pg_shseclabel WHERE objoid = $oid"),
+	is(sql_output($node, "SELECT count(*) FROM pg_shseclabel WHERE objoid = $oid"),
 		'0', 'no label outlives the role dropped concurrently');
 
 	$s1->quit;
@@ -294,7 +293,7 @@ DO $$ BEGIN SECURITY LABEL FOR secconn ON ROLE h_racer IS 'ssl'; INSERT INTO h_r
   EXCEPTION WHEN undefined_object THEN INSERT INTO h_race VALUES ('no role'); END $$;
 DO $$ BEGIN SECURITY LABEL FOR secconn ON ROLE h_racer IS NULL; EXCEPTION WHEN undefined_object THEN NULL; END $$;
 });
-	sql_ok($node, 'CREATE TABLE h_race (outcome text)');
+	sql_output($node, 'CREATE TABLE h_race (outcome text)');
 	my %runs;
 	foreach my $name (sort keys %scripts)
 	{
@@ -317,11 +316,11 @@ DO $$ BEGIN SECURITY LABEL FOR secconn ON ROLE h_racer IS NULL; EXCEPTION WHEN u
 		like($$out, qr{processed: 1000/1000}, "race, pgbench $name: all 1000 transactions done");
 	}
 	# Both outcomes seen: the two really ran interleaved.
-	is( sql_ok($node, q{SELECT string_agg(DISTINCT outcome, ',' ORDER BY outcome) FROM h_race}),
+	is( sql_output($node, q{SELECT string_agg(DISTINCT outcome, ',' ORDER BY outcome) FROM h_race}),
 		'labelled,no role',
 		'race: SECURITY LABEL both found and missed the role');
 }
-is( sql_ok($node, q{
+is( sql_output($node, q{
 SELECT count(*) FROM pg_shseclabel l
  WHERE provider = 'secconn' AND classoid = 'pg_authid'::regclass
    AND NOT EXISTS (SELECT 1 FROM pg_authid r WHERE r.oid = l.objoid)}),
@@ -348,7 +347,7 @@ SELECT oid, '$class'::regclass, 'secconn', $expr FROM $cat WHERE $col = '$name';
 	return;
 }
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE ROLE h_legacy LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE h_legacy_group NOLOGIN;
 CREATE ROLE h_member LOGIN PASSWORD '$PASSWORD' IN ROLE h_legacy_group;
@@ -423,7 +422,7 @@ unevaluable_ok(
 	role => 'h_legacy');
 set_raw_label('ROLE', 'h_legacy',
 	q{(SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 400) i)});
-is( sql_ok($node, q{SELECT octet_length(label) FROM pg_shseclabel l
+is( sql_output($node, q{SELECT octet_length(label) FROM pg_shseclabel l
   JOIN pg_authid r ON r.oid = l.objoid WHERE r.rolname = 'h_legacy'}),
 	'13199', 'a 13 kB label of random hex is in the catalog');
 unevaluable_ok(
@@ -436,7 +435,7 @@ accept_ok($node, conn($node, user => 'h_bystander'),
 	'13 kB label on another role: bystander accepted');
 
 # not UTF-8: written from a SQL_ASCII database, where nothing checks it
-sql_ok($node, q{CREATE DATABASE h_ascii TEMPLATE template0 ENCODING 'SQL_ASCII'
+sql_output($node, q{CREATE DATABASE h_ascii TEMPLATE template0 ENCODING 'SQL_ASCII'
   LC_COLLATE 'C' LC_CTYPE 'C'});
 set_raw_label('ROLE', 'h_legacy', q{E'ssl \\xff\\xfe'}, 'h_ascii');
 unevaluable_ok(
@@ -465,7 +464,7 @@ accept_ok($node, conn($node, user => 'h_legacy', sslmode => 'require'),
 # ---------------------------------------------------------------------
 # A chain of 100 nested groups, each labelled
 # ---------------------------------------------------------------------
-sql_ok($node, qq{
+sql_output($node, qq{
 DO \$\$
 BEGIN
   CREATE ROLE h_chain_0 NOLOGIN;
@@ -484,7 +483,7 @@ reject_ok(
 	conn($node, user => 'h_chain_leaf'),
 	'100 nested labelled groups: the outermost label is enforced',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "h_chain_0"',
 	role => 'h_chain_leaf');
 accept_ok($node, conn($node, user => 'h_chain_leaf', sslmode => 'require'),
@@ -520,7 +519,7 @@ is($bad->safe_psql('postgres', 'SHOW secconn.default_policy'), 'ssl',
 $bad->safe_psql('postgres', "CREATE ROLE h_plain LOGIN PASSWORD '$PASSWORD'");
 reject_ok($bad, conn($bad, user => 'h_plain'),
 	'corrected default_policy: enforced',
-	req => 'ssl', had => $plain_tcp, source => 'the default policy');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the default policy');
 
 # An invalid value on reload keeps the running policy; the same value then
 # stops a restart, and the server comes back once it is corrected.

@@ -25,7 +25,7 @@ use SecconnTest;
 
 my $node = new_node('attack_clone');
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE mowner LOGIN CREATEDB PASSWORD '$PASSWORD';
 CREATE ROLE cloner LOGIN CREATEDB PASSWORD '$PASSWORD';
@@ -38,13 +38,12 @@ CREATE ROLE leaf LOGIN PASSWORD '$PASSWORD' IN ROLE secure;
 CREATE DATABASE mdb OWNER mowner;
 });
 # On 16 and later a CREATEROLE role manages only roles it has ADMIN on.
-sql_ok($node, q{
+sql_output($node, q{
 GRANT secure, mid, app, app_mid, leaf TO admin WITH ADMIN OPTION;
 });
 label($node, DATABASE => 'mdb', 'ssl');
 label($node, ROLE => 'secure', 'ssl');
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 # Run SQL as a non-superuser over TCP (TLS, so that any policy on that
 # role is met); returns (exit code, stderr).
@@ -79,7 +78,7 @@ sub sql_as_fails
 sub db_label
 {
 	my ($db) = @_;
-	return sql_ok($node,
+	return sql_output($node,
 		"SELECT coalesce((SELECT label FROM pg_shseclabel s JOIN pg_database d ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass WHERE d.datname = '$db' AND s.provider = 'secconn'), '<none>')"
 	);
 }
@@ -88,7 +87,7 @@ sub db_label
 
 reject_ok($node, conn($node, user => 'mowner', db => 'mdb'),
 	'control: the owner over plain TCP to mdb is rejected',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "mdb"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "mdb"');
 
 sql_as_ok('mowner', 'ALTER DATABASE mdb RENAME TO mdb_old',
 	'the owner renames mdb to mdb_old');
@@ -101,7 +100,7 @@ reject_ok(
 	conn($node, user => 'mowner', db => 'mdb'),
 	'the clone: the owner over plain TCP is rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on database "mdb"',
 	role => 'mowner',
 	db => 'mdb');
@@ -113,16 +112,16 @@ sql_as_ok('mowner', 'CREATE DATABASE mdb_fc TEMPLATE mdb_old STRATEGY FILE_COPY'
 is(db_label('mdb_fc'), 'ssl', 'FILE_COPY clone: has the label');
 reject_ok($node, conn($node, user => 'mowner', db => 'mdb_fc'),
 	'FILE_COPY clone: the owner over plain TCP is rejected',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "mdb_fc"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "mdb_fc"');
 
 # A template anyone with CREATEDB may copy.
-sql_ok($node, 'ALTER DATABASE mdb_old IS_TEMPLATE true');
+sql_output($node, 'ALTER DATABASE mdb_old IS_TEMPLATE true');
 sql_as_ok('cloner', 'CREATE DATABASE cdb TEMPLATE mdb_old',
 	'another CREATEDB role clones the template database');
 is(db_label('cdb'), 'ssl', "another role's clone: has the label");
 reject_ok($node, conn($node, user => 'cloner', db => 'cdb'),
 	"another role's clone: its owner over plain TCP is rejected",
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "cdb"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "cdb"');
 sql_as_fails('cloner', 'SECURITY LABEL FOR secconn ON DATABASE cdb IS NULL',
 	"the clone's owner removes the label",
 	qr/must be superuser to set or remove a secconn policy/);
@@ -145,19 +144,19 @@ foreach my $set (
 }
 reject_ok($node, conn($node, user => 'mowner', db => 'mdb'),
 	'after the refused SETs: the owner over plain TCP is still rejected',
-	req => 'ssl', had => $plain_tcp);
+	req => 'ssl', had => $PLAIN_TCP);
 
 # ---- a CREATEROLE role and a labelled group ----
 
 sql_as_ok('admin', 'ALTER ROLE app RENAME TO app2', 'admin renames member app');
 reject_ok($node, conn($node, user => 'app2'),
 	'renamed member: the group policy follows it',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "secure"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "secure"');
 sql_as_ok('admin', 'ALTER ROLE secure RENAME TO secure2',
 	'admin renames the labelled group');
 reject_ok($node, conn($node, user => 'app2'),
 	'renamed group: its policy stays in force',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "secure2"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "secure2"');
 
 sql_as_fails('admin', 'REVOKE secure2 FROM app2',
 	'admin revokes membership in the labelled group',
@@ -176,24 +175,24 @@ sql_as_fails('admin', 'DROP ROLE mid',
 	qr/must be superuser to drop role "mid"/);
 reject_ok($node, conn($node, user => 'app2'),
 	'after the refused REVOKE / DROP: the policy still applies',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "secure2"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "secure2"');
 reject_ok($node, conn($node, user => 'app_mid'),
 	'after the refused REVOKE / DROP: the policy still reaches app_mid',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "secure2"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "secure2"');
 
 # What stays allowed: dropping a member (it only affects itself), and
 # anything a superuser does.
 sql_as_ok('admin', 'DROP ROLE leaf', 'admin drops a member of the labelled group');
-sql_ok($node, 'REVOKE secure2 FROM app2');
+sql_output($node, 'REVOKE secure2 FROM app2');
 accept_ok($node, conn($node, user => 'app2'),
 	'a superuser revoked the membership: plain TCP admitted');
 
 # ---- DROP EXTENSION ... CASCADE ----
 
-sql_ok($node, 'DROP EXTENSION secconn CASCADE');
+sql_output($node, 'DROP EXTENSION secconn CASCADE');
 reject_ok($node, conn($node, user => 'mowner', db => 'mdb'),
 	'after DROP EXTENSION secconn CASCADE: still enforced',
-	req => 'ssl', had => $plain_tcp, source => 'the label on database "mdb"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on database "mdb"');
 
 check_no_crash($node);
 $node->stop;

@@ -42,7 +42,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 SET password_encryption = 'md5';
 CREATE ROLE u_race LOGIN PASSWORD '$PASSWORD';
@@ -62,7 +62,7 @@ my $race_had =
 sub secret_type
 {
 	my ($role) = @_;
-	return sql_ok($node,
+	return sql_output($node,
 		"SELECT CASE WHEN rolpassword LIKE 'md5%' THEN 'md5' ELSE 'scram' END FROM pg_authid WHERE rolname = '$role'"
 	);
 }
@@ -70,7 +70,7 @@ sub secret_type
 sub set_password
 {
 	my ($role, $encryption) = @_;
-	sql_ok($node,
+	sql_output($node,
 		"SET password_encryption = '$encryption'; ALTER ROLE $role PASSWORD '$PASSWORD'"
 	);
 	is(secret_type($role), $encryption eq 'md5' ? 'md5' : 'scram',
@@ -200,7 +200,8 @@ is(secret_type('u_race'), 'md5', 'u_race starts with an MD5 secret');
 	my $offset = -s $node->logfile;
 	rejected_ok(md5_finish($sock, 'u_race', $salt),
 		'race (full check): MD5 answered after the password became SCRAM');
-	$node->wait_for_log(qr/Demanded by the label on role "u_race"/, $offset);
+	log_wait_ok($node, qr/Demanded by the label on role "u_race"/, $offset,
+		'race (full check): the log names the label');
 }
 
 # ---- the race, against a warm policy cache ----

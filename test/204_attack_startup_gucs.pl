@@ -54,7 +54,7 @@ is($node->safe_psql('postgres', 'SHOW secconn.exempt_local'),
 is($node->safe_psql('postgres', 'SHOW secconn.history_size'),
 	'50', 'corrected settings: history_size is 50');
 
-sql_ok($node, qq{CREATE ROLE u_ssl LOGIN PASSWORD '$PASSWORD'});
+sql_output($node, qq{CREATE ROLE u_ssl LOGIN PASSWORD '$PASSWORD'});
 label($node, ROLE => 'u_ssl', 'ssl');
 
 # On reload: an invalid value is refused, the old (not the default) value

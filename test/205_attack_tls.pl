@@ -50,7 +50,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE r_strong LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE r_free LOGIN PASSWORD '$PASSWORD';
@@ -157,8 +157,8 @@ my $adh = 'ADH-AES256-GCM-SHA384:@SECLEVEL=0';
 		qr/Requirement "cipher=strong" is not met: the connection uses TLSv1\.2 with ADH-AES256-GCM-SHA384, which is not a strong cipher\./,
 		'cipher=strong, anonymous suite: the detail names the suite');
 	is(first_value(@msgs), undef, 'cipher=strong, anonymous suite: no query ran');
-	$node->wait_for_log(qr/Demanded by the label on role "r_strong"/, $offset);
-	pass('cipher=strong, anonymous suite: the log names the label');
+	log_wait_ok($node, qr/Demanded by the label on role "r_strong"/, $offset,
+		'cipher=strong, anonymous suite: the log names the label');
 }
 
 {
@@ -172,7 +172,7 @@ my $adh = 'ADH-AES256-GCM-SHA384:@SECLEVEL=0';
 		expected_stdout => qr/^ECDHE-RSA-AES256-GCM-SHA384 true$/);
 }
 
-is( sql_ok(
+is( sql_output(
 		$node,
 		q{SELECT string_agg(name || ':' || strong::text, ' ' ORDER BY name)
 		  FROM (SELECT (secconn_cipher_info(n)).* FROM unnest(ARRAY[

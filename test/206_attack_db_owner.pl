@@ -21,7 +21,7 @@ use SecconnTest;
 my $node = new_node('attack_db_owner',
 	extra_conf => "autovacuum = off\nmax_logical_replication_workers = 0\n");
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE downer LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE other LOGIN PASSWORD '$PASSWORD';
@@ -38,7 +38,6 @@ sub hits
 	return bg_query($mon, 'SELECT policy_cache_hits FROM secconn_stats');
 }
 
-my $plain_tcp = 'the connection uses plain TCP';
 my $owner_label = 'the label on role "pg_database_owner"';
 
 # Two compliant connections; the second must take the fast path.
@@ -64,7 +63,7 @@ reject_ok(
 	conn($node, user => 'downer', db => 'ddb'),
 	'pg_database_owner ssl: the owner over plain TCP is rejected (warm cache)',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => $owner_label,
 	role => 'downer',
 	db => 'ddb');
@@ -73,7 +72,7 @@ reject_ok(
 	conn($node, user => 'downer', db => 'ddb'),
 	'pg_database_owner ssl: the owner over plain TCP is rejected again',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => $owner_label);
 warm(conn($node, user => 'downer', db => 'ddb', sslmode => 'require'),
 	'pg_database_owner ssl: the owner over TLS');
@@ -90,7 +89,7 @@ reject_ok(
 	conn($node, user => 'm', db => 'gdb'),
 	'pg_database_owner ssl: a member of the owning role is rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => $owner_label,
 	role => 'm');
 accept_ok($node, conn($node, user => 'm', db => 'gdb', sslmode => 'require'),
@@ -98,14 +97,14 @@ accept_ok($node, conn($node, user => 'm', db => 'gdb', sslmode => 'require'),
 
 # The owner changes while both entries are warm: the new owner is bound,
 # the old one freed.
-sql_ok($node, 'ALTER DATABASE ddb OWNER TO other');
+sql_output($node, 'ALTER DATABASE ddb OWNER TO other');
 hits();
 reject_ok(
 	$node,
 	conn($node, user => 'other', db => 'ddb'),
 	'after ALTER DATABASE OWNER: the new owner over plain TCP is rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => $owner_label,
 	role => 'other');
 warm(conn($node, user => 'downer', db => 'ddb'),

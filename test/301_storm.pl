@@ -151,7 +151,7 @@ reject_ok(
 	conn($node, user => 'st_ssl', password => 'storm-pw'),
 	'after the storm: plain TCP still rejected for st_ssl',
 	req => 'ssl',
-	had => 'the connection uses plain TCP',
+	had => $PLAIN_TCP,
 	source => 'the label on role "st_ssl"');
 
 $node->stop;

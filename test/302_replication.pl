@@ -19,7 +19,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use SecconnTest;
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 my $primary = new_node(
 	'primary',
@@ -32,7 +31,7 @@ my $primary = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($primary, qq{
+sql_output($primary, qq{
 CREATE ROLE rep LOGIN REPLICATION PASSWORD '$PASSWORD';
 CREATE ROLE rep_logical LOGIN REPLICATION PASSWORD '$PASSWORD';
 CREATE ROLE r_app LOGIN PASSWORD '$PASSWORD';
@@ -80,14 +79,15 @@ is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'),
 	't', 'standby is in recovery');
 
 # ---- the replication connection over plain TCP is rejected ----
-$offset = $primary->wait_for_log(
-	qr/FATAL:  connection rejected by secconn policy\n(?:.*\n)*?.*DETAIL:  Requirement "ssl" is not met: \Q$plain_tcp\E\.(?:.*\n)*?.*Physical replication connection of role "rep" from 127\.0\.0\.1\./,
-	$offset);
-pass('primary log: secconn rejected the standby\'s plain-TCP replication connection');
+$offset = log_wait_ok(
+	$primary,
+	qr/FATAL:  connection rejected by secconn policy\n(?:.*\n)*?.*DETAIL:  Requirement "ssl" is not met: \Q$PLAIN_TCP\E\.(?:.*\n)*?.*Physical replication connection of role "rep" from 127\.0\.0\.1\./,
+	$offset,
+	'primary log: secconn rejected the standby\'s plain-TCP replication connection');
 like(slurp_file($primary->logfile), qr/ 28000 rep\@\S* FATAL:  connection rejected by secconn policy/,
 	'primary log: SQLSTATE 28000, role rep');
-$standby->wait_for_log(qr/connection rejected by secconn policy/);
-pass('standby log: its walreceiver was told why');
+log_wait_ok($standby, qr/connection rejected by secconn policy/, 0,
+	'standby log: its walreceiver was told why');
 is($primary->safe_psql('postgres', 'SELECT count(*) FROM pg_stat_replication'),
 	'0', 'primary: nothing streams');
 
@@ -95,8 +95,10 @@ is($primary->safe_psql('postgres', 'SELECT count(*) FROM pg_stat_replication'),
 $standby->append_conf('postgresql.conf',
 	"primary_conninfo = '@{[primary_conninfo('require')]}'");
 $standby->reload;
-$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
-pass('standby caught up over TLS');
+my $target_lsn = $primary->lsn('insert');
+$primary->wait_for_catchup($standby, 'replay', $target_lsn);
+is($standby->safe_psql('postgres', "SELECT pg_last_wal_replay_lsn() >= '$target_lsn'::pg_lsn"),
+	't', 'standby caught up over TLS');
 is( $primary->safe_psql(
 		'postgres', q{
 SELECT r.usename, s.ssl, r.state
@@ -129,37 +131,11 @@ is($standby->safe_psql('postgres', $policies_sql),
 sub standby_enforces
 {
 	my ($when) = @_;
-	reject_ok(
-		$standby,
-		conn($standby, user => 'r_app'),
-		"standby$when: role label replayed: plain TCP rejected",
-		req => 'ssl',
-		had => $plain_tcp,
-		source => 'the label on role "r_app"',
-		role => 'r_app',
-		log_unlike => [qr/could not evaluate/]);
-	accept_ok($standby, conn($standby, user => 'r_app', sslmode => 'require'),
-		"standby$when: role label replayed: TLS accepted");
-	reject_ok(
-		$standby,
-		conn(
-			$standby,
-			user => 'r_member',
-			sslmode => 'require',
-			extra => 'ssl_max_protocol_version=TLSv1.2'),
-		"standby$when: group label replayed: TLSv1.2 rejected",
-		req => 'min_tls=TLSv1.3',
-		had => qr/the connection uses TLSv1\.2 with /,
-		source => 'the label on role "grp"');
-	reject_ok(
-		$standby,
-		conn($standby, user => 'r_other', db => 'd_app'),
-		"standby$when: database label replayed: plain TCP rejected",
-		req => 'ssl',
-		had => $plain_tcp,
-		source => 'the label on database "d_app"');
-	accept_ok($standby, conn($standby, user => 'r_other', db => 'd_app', sslmode => 'require'),
-		"standby$when: database label replayed: TLS accepted");
+	labels_enforced(
+		$standby, "standby$when, labels replayed",
+		role => ['r_app'],
+		group => [ 'r_member', 'grp' ],
+		database => [ 'r_other', 'd_app' ]);
 	return;
 }
 standby_enforces('');
@@ -172,7 +148,7 @@ reject_ok(
 	conn($primary, user => 'rep_logical', db => 'd_app', extra => 'replication=database'),
 	'primary: logical replication connection to a labelled database: plain TCP rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on database "d_app"',
 	role => 'rep_logical',
 	db => 'd_app');
@@ -239,18 +215,19 @@ is($primary->safe_psql('postgres', 'SELECT count(*) FROM pg_stat_replication'),
 $offset = -s $primary->logfile;
 $primary->safe_psql('postgres',
 	'SELECT pg_terminate_backend(pid) FROM pg_stat_replication');
-$offset = $primary->wait_for_log(
+$offset = log_wait_ok(
+	$primary,
 	qr/FATAL:  connection rejected by secconn policy\n(?:.*\n)*?.*Requirement "clientcert" is not met(?:.*\n)*?.*Physical replication connection of role "rep"/,
-	$offset);
-pass('primary log: the reconnection without a client certificate was rejected');
+	$offset,
+	'primary log: the reconnection without a client certificate was rejected');
 is($primary->safe_psql('postgres', 'SELECT count(*) FROM pg_stat_replication'),
 	'0', 'primary: nothing streams while the policy is not met');
 
 label($primary, ROLE => 'rep', 'ssl');
-$primary->poll_query_until('postgres',
-	q{SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'})
-  or die 'the standby did not reconnect';
-pass('the standby reconnected by itself once the policy was lifted');
+ok( $primary->poll_query_until(
+		'postgres',
+		q{SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'}),
+	'the standby reconnected by itself once the policy was lifted');
 $primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
 is($standby->safe_psql('postgres', $policies_sql),
 	'role|rep|ssl', 'standby: caught up again');

@@ -24,7 +24,6 @@ use FindBin;
 use lib $FindBin::RealBin;
 use SecconnTest;
 
-my $plain_tcp = 'the connection uses plain TCP';
 
 # Every secconn label of a cluster, by object name (pg_shseclabel itself:
 # works with or without the extension's views).
@@ -43,7 +42,7 @@ my $policies_sql =
 # The original cluster
 # ======================================================================
 my $node_a = new_node('life_a');
-sql_ok($node_a, qq{
+sql_output($node_a, qq{
 CREATE ROLE r_ssl LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE grp NOLOGIN;
 CREATE ROLE r_member LOGIN PASSWORD '$PASSWORD' IN ROLE grp;
@@ -78,35 +77,11 @@ is( $node_a->safe_psql('postgres', $policies_sql),
 sub enforces
 {
 	my ($node, $what, $with_pg_db) = @_;
-	reject_ok(
-		$node,
-		conn($node, user => 'r_ssl', db => 'd_lab'),
-		"$what: role and database label: plain TCP rejected",
-		req => 'ssl',
-		had => $plain_tcp,
-		source => 'the label on role "r_ssl"',
-		log_like => [qr/Demanded by [^\n]*the label on database "d_lab"/]);
-	accept_ok($node, conn($node, user => 'r_ssl', db => 'd_lab', sslmode => 'require'),
-		"$what: role and database label: TLS 1.3 accepted");
-	reject_ok(
-		$node,
-		conn(
-			$node,
-			user => 'r_member',
-			db => 'd_lab',
-			sslmode => 'require',
-			extra => 'ssl_max_protocol_version=TLSv1.2'),
-		"$what: group label: TLSv1.2 rejected",
-		req => 'min_tls=TLSv1.3',
-		had => qr/the connection uses TLSv1\.2 with /,
-		source => 'the label on role "grp"');
-	reject_ok(
-		$node,
-		conn($node, user => 'r_plain', db => 'd_lab'),
-		"$what: database label: plain TCP rejected",
-		req => 'ssl',
-		had => $plain_tcp,
-		source => 'the label on database "d_lab"');
+	labels_enforced(
+		$node, $what,
+		role => [ 'r_ssl', 'd_lab', [qr/Demanded by [^\n]*the label on database "d_lab"/] ],
+		group => [ 'r_member', 'grp', 'd_lab' ],
+		database => [ 'r_plain', 'd_lab' ]);
 	if ($with_pg_db)
 	{
 		reject_ok(
@@ -114,7 +89,7 @@ sub enforces
 			conn($node, user => 'r_plain', db => 'postgres'),
 			"$what: label on database postgres: plain TCP rejected",
 			req => 'ssl',
-			had => $plain_tcp,
+			had => $PLAIN_TCP,
 			source => 'the label on database "postgres"');
 	}
 	else
@@ -139,7 +114,7 @@ SELECT string_agg(l.label, ',') FROM pg_shseclabel l JOIN pg_database d ON d.oid
 reject_ok($node_a, conn($node_a, user => 'r_plain', db => 'd_fresh'),
 	'... and plain TCP to it is rejected',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on database "d_fresh"');
 $node_a->safe_psql('postgres', 'DROP DATABASE d_fresh');
 
@@ -256,7 +231,7 @@ reject_ok(
 	conn($node_c, user => 'r_ssl'),
 	'cluster C once preloaded: the restored role label is enforced',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_ssl"');
 $node_c->stop;
 
@@ -278,7 +253,7 @@ reject_ok(
 	conn($node_a, user => 'r_plain', db => 'template1'),
 	'without the extension objects: a new label is enforced',
 	req => 'ssl',
-	had => $plain_tcp,
+	had => $PLAIN_TCP,
 	source => 'the label on role "r_plain"');
 label($node_a, ROLE => 'r_plain', undef);
 

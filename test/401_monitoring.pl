@@ -41,7 +41,7 @@ my $node = new_node(
 		'host all all 127.0.0.1/32 scram-sha-256',
 	]);
 
-sql_ok($node, qq{
+sql_output($node, qq{
 CREATE EXTENSION secconn;
 CREATE ROLE r_exporter LOGIN PASSWORD '$PASSWORD' IN ROLE pg_monitor;
 CREATE ROLE r_tls13 LOGIN PASSWORD '$PASSWORD';

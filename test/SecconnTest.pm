@@ -17,6 +17,12 @@
 #    connect_fails, the same on every major.
 #  - set_guc / set_guc_raw / set_hba: change the configuration, reload, and
 #    wait until new backends see it.
+#  - labels_enforced($node, $what, ...): a role, a group and a database
+#    label hold on $node, each both ways (the tests that move labels
+#    around: replication, dump and restore, pg_upgrade).
+#  - log_wait_ok($node, $re, $offset, $name): a test that the server log
+#    gets a line, waiting for it a bounded time.
+#  - sql_output($node, $sql): run SQL as the superuser, return its output.
 #  - check_no_crash($node): no process died from a signal.
 #  - bg_query($session, $sql): a background_psql query, alike on every major.
 
@@ -34,8 +40,9 @@ our @EXPORT = qw(
   certs new_node conn openssl_conf
   accept_ok reject_ok warn_ok connect_fails_ok
   set_guc set_guc_raw set_hba reload_and_wait
-  sql_ok label check_no_crash log_since count_matches bg_query
-  $PASSWORD $REJECT_FATAL
+  sql_output label check_no_crash log_since log_wait_ok count_matches
+  bg_query labels_enforced
+  $PASSWORD $REJECT_FATAL $PLAIN_TCP
 );
 
 # Password of every role the tests create (the roles are created by
@@ -44,6 +51,9 @@ our $PASSWORD = 'secret-pw';
 
 # The primary message of a secconn rejection.
 our $REJECT_FATAL = 'FATAL:  connection rejected by secconn policy';
+
+# What a rejection's DETAIL says a plain TCP connection had.
+our $PLAIN_TCP = 'the connection uses plain TCP';
 
 my $certs;
 my $generation = 0;
@@ -261,8 +271,9 @@ sub set_guc_raw
 	return;
 }
 
-# Run SQL as the bootstrap superuser over the Unix socket.
-sub sql_ok
+# Run SQL as the bootstrap superuser over the Unix socket; returns its
+# output (safe_psql: a failing statement ends the test script).
+sub sql_output
 {
 	my ($node, $sql) = @_;
 	return $node->safe_psql('postgres', $sql);
@@ -372,6 +383,34 @@ sub log_since
 {
 	my ($node, $offset) = @_;
 	return PostgreSQL::Test::Utils::slurp_file($node->logfile, $offset);
+}
+
+# log_wait_ok($node, $re, $offset, $name): the server log, from byte
+# $offset on, comes to match $re within the suite's timeout (polled).  One
+# test, which fails (showing the log's tail) rather than dies when the
+# line never comes.  Returns the offset just past the match, or the log's
+# size when there was none.
+sub log_wait_ok
+{
+	my ($node, $re, $offset, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my $log;
+	while (1)
+	{
+		$log = log_since($node, $offset);
+		last if $log =~ $re || time() > $deadline;
+		select(undef, undef, undef, 0.1);
+	}
+	if ($log =~ $re)
+	{
+		pass($name);
+		return $offset + $+[0];
+	}
+	fail($name);
+	diag("no match for $re in the log after $PostgreSQL::Test::Utils::timeout_default s; its end:\n"
+		  . substr($log, -2000));
+	return $offset + length($log);
 }
 
 sub count_matches
@@ -510,6 +549,70 @@ sub warn_ok
 			qr/secconn policy violated, connection admitted in warn mode/),
 		1,
 		"$name: exactly one warn-mode log line");
+	return;
+}
+
+# labels_enforced($node, $what, %o): on $node, each label given holds, both
+# ways.  Each element names roles and databases that the caller labelled:
+#   role => [ $role, $db, \@log_like ]   $role has 'ssl'; connects to $db
+#                                        (default postgres); @log_like:
+#                                        more server log checks
+#   group => [ $member, $group, $db ]    $group has 'min_tls=TLSv1.3'
+#   database => [ $role, $db ]           $db's label requires 'ssl'
+# Without TLS (or with TLS 1.2 for the group) the connection is rejected,
+# naming the label that demanded it; with TLS 1.3 it is admitted.
+sub labels_enforced
+{
+	my ($node, $what, %o) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+
+	if (my $r = $o{role})
+	{
+		my ($role, $db, $log_like) = @$r;
+		reject_ok(
+			$node,
+			conn($node, user => $role, db => $db),
+			"$what: role label: plain TCP rejected",
+			req => 'ssl',
+			had => $PLAIN_TCP,
+			source => "the label on role \"$role\"",
+			role => $role,
+			log_like => $log_like // [],
+			log_unlike => [qr/could not evaluate/]);
+		accept_ok($node, conn($node, user => $role, db => $db, sslmode => 'require'),
+			"$what: role label: TLS accepted");
+	}
+	if (my $g = $o{group})
+	{
+		my ($member, $group, $db) = @$g;
+		reject_ok(
+			$node,
+			conn(
+				$node,
+				user => $member,
+				db => $db,
+				sslmode => 'require',
+				extra => 'ssl_max_protocol_version=TLSv1.2'),
+			"$what: group label: TLS 1.2 rejected",
+			req => 'min_tls=TLSv1.3',
+			had => qr/the connection uses TLSv1\.2 with \S+\./,
+			source => "the label on role \"$group\"");
+		accept_ok($node, conn($node, user => $member, db => $db, sslmode => 'require'),
+			"$what: group label: TLS 1.3 accepted");
+	}
+	if (my $d = $o{database})
+	{
+		my ($role, $db) = @$d;
+		reject_ok(
+			$node,
+			conn($node, user => $role, db => $db),
+			"$what: database label: plain TCP rejected",
+			req => 'ssl',
+			had => $PLAIN_TCP,
+			source => "the label on database \"$db\"");
+		accept_ok($node, conn($node, user => $role, db => $db, sslmode => 'require'),
+			"$what: database label: TLS accepted");
+	}
 	return;
 }
 
