@@ -14,7 +14,9 @@ OBJS = \
 	src/policycache.o \
 	src/shmem.o \
 	src/views.o \
-	src/certs.o
+	src/certs.o \
+	src/report.o \
+	src/words.o
 PGFILEDESC = "secconn - per-role TLS and authentication policy"
 
 EXTENSION = secconn

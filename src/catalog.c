@@ -36,7 +36,9 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "secconn.h"
+#include "catalog.h"
+#include "guc.h"
+#include "label.h"
 
 /*
  * The OID of role "rolname", or InvalidOid.  If password is not NULL, set
@@ -227,9 +229,23 @@ append_applied(List *policies, SecconnSourceKind kind, Oid objid,
 	applied->label = text;
 	applied->valid = secconn_policy_parse(text, &applied->policy, &error);
 	if (!applied->valid)
-		applied->invalid_reason =
-			psprintf("Invalid requirement \"%s\": %s", error.word, error.detail);
+		applied->invalid_reason = secconn_policy_error_text(&error);
 	return lappend(policies, applied);
+}
+
+/* The default policy as a list of one applied policy; NIL when empty. */
+List *
+secconn_collect_default_policy(void)
+{
+	SecconnAppliedPolicy *applied;
+
+	if (secconn_default_policy == NULL)
+		return NIL;
+	applied = palloc0(sizeof(SecconnAppliedPolicy));
+	applied->kind = SECCONN_SOURCE_DEFAULT;
+	applied->valid = true;
+	applied->policy = *secconn_default_policy;
+	return list_make1(applied);
 }
 
 /*
@@ -241,18 +257,8 @@ append_applied(List *policies, SecconnSourceKind kind, Oid objid,
 List *
 secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
 {
-	List	   *policies = NIL;
+	List	   *policies = secconn_collect_default_policy();
 	ListCell   *cell;
-
-	if (secconn_default_policy)
-	{
-		SecconnAppliedPolicy *applied = palloc0(sizeof(SecconnAppliedPolicy));
-
-		applied->kind = SECCONN_SOURCE_DEFAULT;
-		applied->valid = true;
-		applied->policy = *secconn_default_policy;
-		policies = lappend(policies, applied);
-	}
 
 	if (OidIsValid(roleid))
 	{
@@ -294,6 +300,8 @@ secconn_source_description(const SecconnAppliedPolicy *applied)
 							secconn_role_name(applied->object_id));
 		case SECCONN_SOURCE_DATABASE:
 			return psprintf("the label on database \"%s\"", applied->object_name);
+		case SECCONN_SOURCE_CACHE:
+			return pstrdup("the cached labels");
 	}
 	return pstrdup("an unknown source");
 }

@@ -48,11 +48,15 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 
+#include "compat.h"
 #include "cipher.h"
-#include "secconn.h"
+#include "catalog.h"
+#include "certs.h"
+#include "facts.h"
 
-bool		secconn_session_facts_valid = false;
-SecconnFacts secconn_session_facts;
+/* This backend's own facts, as the hook saw them; only via the functions below. */
+static bool session_facts_valid = false;
+static SecconnFacts session_facts;
 
 #ifdef ENABLE_GSS
 static bool
@@ -202,11 +206,26 @@ secconn_secret_is_scram(const char *password)
 }
 
 void
+secconn_set_session_facts(const SecconnFacts *facts)
+{
+	session_facts = *facts;
+	session_facts_valid = true;
+}
+
+/* Did the hook see this session authenticate? */
+bool
+secconn_session_facts_known(void)
+{
+	return session_facts_valid;
+}
+
+/* This session's facts: saved by the hook, else transport facts only. */
+void
 secconn_current_facts(SecconnFacts *facts)
 {
-	if (secconn_session_facts_valid)
+	if (session_facts_valid)
 	{
-		*facts = secconn_session_facts;
+		*facts = session_facts;
 		return;
 	}
 	if (MyProcPort != NULL)

@@ -20,12 +20,15 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 #include "utils/memutils.h"
 
-#include "secconn.h"
+#include "compat.h"
+#include "guc.h"
 
 int			secconn_mode = SECCONN_MODE_ENFORCE;
 bool		secconn_exempt_local = true;
@@ -123,8 +126,7 @@ check_default_policy(char **newval, void **extra, GucSource source)
 		if (process_shared_preload_libraries_in_progress && !IsUnderPostmaster)
 			startup_policy_problem =
 				MemoryContextStrdup(TopMemoryContext,
-									psprintf("Invalid requirement \"%s\": %s",
-											 error.word, error.detail));
+									secconn_policy_error_text(&error));
 		return false;
 	}
 

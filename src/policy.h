@@ -68,7 +68,7 @@ typedef enum SecconnAuthMech
 
 #define SECCONN_AUTH_UNKNOWN	(-1)
 
-/* Requirement kinds, as bits; each has one keyword (see secconn_req_keyword). */
+/* Requirement kinds, as bits; each is one row of policy.c's grammar. */
 #define SECCONN_REQ_SSL			0x01
 #define SECCONN_REQ_MIN_TLS		0x02
 #define SECCONN_REQ_CIPHER		0x04
@@ -109,10 +109,15 @@ typedef struct SecconnPolicyError
 
 extern bool secconn_policy_parse(const char *text, SecconnPolicy *policy,
 								 SecconnPolicyError *error);
+/* "Invalid requirement "w": detail", palloc'd. */
+extern char *secconn_policy_error_text(const SecconnPolicyError *error);
+/* NULL, or the sentence saying that "text" is longer than a policy may be. */
+extern char *secconn_policy_length_problem(const char *text);
 extern bool secconn_policy_is_empty(const SecconnPolicy *policy);
 extern char *secconn_policy_requirement_text(const SecconnPolicy *policy,
 											 int req);
 extern const char *secconn_req_keyword(int req);
+extern bool secconn_policy_has_requirement(const SecconnPolicy *policy, int req);
 
 extern const char *secconn_auth_mech_name(int mech);
 extern int	secconn_auth_mech_from_name(const char *name);

@@ -16,7 +16,12 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "secconn.h"
+#include "guard.h"
+#include "guc.h"
+#include "hook.h"
+#include "label.h"
+#include "policycache.h"
+#include "shmem.h"
 
 PG_MODULE_MAGIC;
 

@@ -59,7 +59,12 @@
 #include "utils/tuplestore.h"
 
 #include "cipher.h"
-#include "secconn.h"
+#include "catalog.h"
+#include "evaluate.h"
+#include "facts.h"
+#include "guc.h"
+#include "label.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(secconn_connection_slots);
 PG_FUNCTION_INFO_V1(secconn_connection_slots_1_1);
@@ -166,24 +171,24 @@ session_role(const SecconnSession *session)
 /*
  * The policies that apply to (role, database) now.  Sessions of the same role
  * and database share them, so they are collected once per call, in the
- * call's memory context, and kept in *cache.
+ * call's memory context, and kept in *seen (not the shared policy cache).
  */
-typedef struct PolicyCacheEntry
+typedef struct CallPolicies
 {
 	Oid			roleid;
 	char		dbname[NAMEDATALEN];
 	List	   *policies;
-} PolicyCacheEntry;
+} CallPolicies;
 
 static List *
-policies_for(List **cache, MemoryContext cxt, Oid roleid, const char *dbname)
+policies_for(List **seen, MemoryContext cxt, Oid roleid, const char *dbname)
 {
 	ListCell   *cell;
-	PolicyCacheEntry *entry;
+	CallPolicies *entry;
 	MemoryContext oldcxt;
 	Oid			dbid = InvalidOid;
 
-	foreach(cell, *cache)
+	foreach(cell, *seen)
 	{
 		entry = lfirst(cell);
 		if (entry->roleid == roleid && strcmp(entry->dbname, dbname) == 0)
@@ -191,42 +196,24 @@ policies_for(List **cache, MemoryContext cxt, Oid roleid, const char *dbname)
 	}
 
 	oldcxt = MemoryContextSwitchTo(cxt);
-	entry = palloc(sizeof(PolicyCacheEntry));
+	entry = palloc(sizeof(CallPolicies));
 	entry->roleid = roleid;
 	strlcpy(entry->dbname, dbname, sizeof(entry->dbname));
 	/* A database with sessions cannot be renamed, so the name still fits. */
 	if (dbname[0] != '\0')
 		dbid = secconn_lookup_database(dbname);
 	entry->policies = secconn_collect_policies(roleid, dbid, dbname);
-	*cache = lappend(*cache, entry);
+	*seen = lappend(*seen, entry);
 	MemoryContextSwitchTo(oldcxt);
 	return entry->policies;
 }
 
-/*
- * Evaluate every policy that applies to the session now.  Returns the
- * violated requirements; *unevaluable says whether some policy could not be
- * evaluated.
- */
-static int
-session_violations(const SecconnSession *session, List *policies,
-				   bool *unevaluable)
+/* Evaluate every policy that applies to the session now. */
+static void
+session_verdict(const SecconnSession *session, List *policies,
+				SecconnVerdict *verdict)
 {
-	int			violations = 0;
-	ListCell   *cell;
-
-	*unevaluable = false;
-	foreach(cell, policies)
-	{
-		SecconnAppliedPolicy *applied = lfirst(cell);
-
-		if (!applied->valid)
-			*unevaluable = true;
-		else
-			violations |= secconn_policy_violations(&applied->policy,
-													&session->facts);
-	}
-	return violations;
+	secconn_evaluate(policies, &session->facts, secconn_exempt_local, verdict);
 }
 
 /*
@@ -324,7 +311,7 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext rowcxt;
 	MemoryContext callcxt = CurrentMemoryContext;
-	List	   *policy_cache = NIL;
+	List	   *call_policies = NIL;
 	bool		all_stats;
 	int			nslots;
 
@@ -356,17 +343,18 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 		roleid = session_role(&session);
 		if (may_see_session(all_stats, roleid))
 		{
-			bool		unevaluable;
+			SecconnVerdict verdict;
 			int			violations;
 
 			fill_fact_columns(&session.facts, v1_1, values, nulls);
 
 			/* A known violation makes it non-compliant; else unknown. */
-			violations = session_violations(&session,
-											policies_for(&policy_cache, callcxt,
-														 roleid, session.dbname),
-											&unevaluable);
-			if (violations || !unevaluable)
+			session_verdict(&session,
+							policies_for(&call_policies, callcxt,
+										 roleid, session.dbname),
+							&verdict);
+			violations = verdict.enforced | verdict.warned;
+			if (violations || !verdict.unevaluable)
 			{
 				values[SLOT_COMPLIANT] = BoolGetDatum(violations == 0);
 				nulls[SLOT_COMPLIANT] = false;
@@ -427,7 +415,7 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		dry_run = PG_GETARG_BOOL(0);
 	MemoryContext callcxt = CurrentMemoryContext;
-	List	   *policy_cache = NIL;
+	List	   *call_policies = NIL;
 	int			nslots;
 
 	require_shmem();
@@ -449,22 +437,18 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 		Oid			roleid;
 		int			enforced = 0;
 		bool		terminated = false;
-		ListCell   *cell;
+		SecconnVerdict verdict;
 		char	   *rolname;
 
 		if (!secconn_read_session(i, &session) || session.pid == MyProcPid)
 			continue;
 
 		roleid = session_role(&session);
-		foreach(cell, policies_for(&policy_cache, callcxt, roleid,
-								   session.dbname))
-		{
-			SecconnAppliedPolicy *applied = lfirst(cell);
-
-			if (applied->valid && !applied->policy.warn_only)
-				enforced |= secconn_policy_violations(&applied->policy,
-													  &session.facts);
-		}
+		session_verdict(&session,
+						policies_for(&call_policies, callcxt, roleid,
+									 session.dbname),
+						&verdict);
+		enforced = verdict.enforced;
 		if (enforced == 0)
 			continue;
 
@@ -523,7 +507,8 @@ secconn_test_policy(PG_FUNCTION_ARGS)
 			!may_see_session(all_stats, session_role(&session)))
 			continue;
 
-		violations = secconn_policy_violations(&policy, &session.facts);
+		violations = secconn_policy_violations(&policy, &session.facts,
+												secconn_exempt_local);
 		values[0] = Int32GetDatum(session.pid);
 		values[1] = BoolGetDatum(violations == 0);
 		values[2] = violations_array(violations);
@@ -544,14 +529,13 @@ secconn_policy_problem(PG_FUNCTION_ARGS)
 	SecconnPolicyError error;
 	char	   *problem;
 
-	if (strlen(policy_text) > SECCONN_MAX_POLICY_LEN)
-		problem = psprintf("The policy is %zu bytes long; the limit is %d bytes.",
-						   strlen(policy_text), SECCONN_MAX_POLICY_LEN);
-	else if (secconn_policy_parse(policy_text, &policy, &error))
-		PG_RETURN_NULL();
-	else
-		problem = psprintf("Invalid requirement \"%s\": %s",
-						   error.word, error.detail);
+	problem = secconn_policy_length_problem(policy_text);
+	if (problem == NULL)
+	{
+		if (secconn_policy_parse(policy_text, &policy, &error))
+			PG_RETURN_NULL();
+		problem = secconn_policy_error_text(&error);
+	}
 	PG_RETURN_TEXT_P(cstring_to_text(problem));
 }
 
@@ -890,9 +874,10 @@ secconn_session_cipher_strong(PG_FUNCTION_ARGS)
 Datum
 secconn_session_auth_mechanism(PG_FUNCTION_ARGS)
 {
+	SecconnFacts facts;
 	const char *name;
 
-	if (!secconn_session_facts_valid)
+	if (!secconn_session_facts_known())
 	{
 		if (!secconn_shmem_ready())
 			ereport(NOTICE,
@@ -908,7 +893,8 @@ secconn_session_auth_mechanism(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 
-	name = secconn_auth_mech_name(secconn_session_facts.auth_mechanism);
+	secconn_current_facts(&facts);
+	name = secconn_auth_mech_name(facts.auth_mechanism);
 	if (name == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(name));
