@@ -70,28 +70,43 @@ secconn_lookup_role(const char *rolname, char **password)
 	return roleid;
 }
 
+/*
+ * Find one pg_database row by "key" on index "indexid" (the syscache is not
+ * usable before a database is selected); false if there is none.
+ */
+static bool
+find_database(ScanKey key, Oid indexid, Oid *dbid, Oid *owner)
+{
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, indexid,
+										  criticalSharedRelcachesBuilt,
+										  NULL, 1, key);
+	HeapTuple	tuple = systable_getnext(scan);
+	bool		found = HeapTupleIsValid(tuple);
+
+	if (found)
+	{
+		*dbid = ((Form_pg_database) GETSTRUCT(tuple))->oid;
+		*owner = ((Form_pg_database) GETSTRUCT(tuple))->datdba;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* The OID of database "datname", or InvalidOid. */
 Oid
 secconn_lookup_database(const char *datname)
 {
-	Relation	rel;
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	Oid			dbid = InvalidOid;
+	Oid			dbid;
+	Oid			owner;
 
 	ScanKeyInit(&key, Anum_pg_database_datname,
 				BTEqualStrategyNumber, F_NAMEEQ,
 				CStringGetDatum(datname));
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DatabaseNameIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-		dbid = ((Form_pg_database) GETSTRUCT(tuple))->oid;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return dbid;
+	return find_database(&key, DatabaseNameIndexId, &dbid, &owner) ?
+		dbid : InvalidOid;
 }
 
 /* The secconn label on a shared object, palloc'd, or NULL when none. */
@@ -139,23 +154,14 @@ secconn_get_label(Oid classid, Oid objid)
 static Oid
 database_owner(Oid dbid)
 {
-	Relation	rel;
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	Oid			owner = InvalidOid;
+	Oid			found_id;
+	Oid			owner;
 
 	ScanKeyInit(&key, Anum_pg_database_oid,
 				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(dbid));
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DatabaseOidIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-		owner = ((Form_pg_database) GETSTRUCT(tuple))->datdba;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return owner;
+	return find_database(&key, DatabaseOidIndexId, &found_id, &owner) ?
+		owner : InvalidOid;
 }
 
 /*

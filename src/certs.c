@@ -45,8 +45,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "compat.h"
 #include "certs.h"
+#include "compat.h"
 #include "guc.h"
 #include "shmem.h"
 

@@ -151,6 +151,32 @@ secconn_cipher_strong(const SSL_CIPHER *cipher, int protocol_version)
 }
 
 
+/* Add to known_ciphers[0..n) every cipher SSL_CIPHER_find knows; the new n. */
+static int
+add_ciphers_by_code(SSL *ssl, int n)
+{
+	for (int code = 0; code <= 0xFFFF; code++)
+	{
+		unsigned char bytes[2];
+		const SSL_CIPHER *cipher;
+		bool		seen = false;
+
+		if (code == (SSL3_CK_SCSV & 0xFFFF) ||
+			code == (SSL3_CK_FALLBACK_SCSV & 0xFFFF))
+			continue;
+		bytes[0] = (unsigned char) (code >> 8);
+		bytes[1] = (unsigned char) (code & 0xFF);
+		cipher = SSL_CIPHER_find(ssl, bytes);
+		if (cipher == NULL)
+			continue;
+		for (int i = 0; i < n && !seen; i++)
+			seen = (known_ciphers[i] == cipher);
+		if (!seen && n < MAX_KNOWN_CIPHERS)
+			known_ciphers[n++] = cipher;
+	}
+	return n;
+}
+
 /*
  * Fill known_ciphers[], once per process.  First what
  * "ALL:COMPLEMENTOFALL" and all five TLS 1.3 suites select at security
@@ -202,25 +228,7 @@ load_known_ciphers(void)
 			known_ciphers[n++] = sk_SSL_CIPHER_value(sk, i);
 	}
 
-	for (int code = 0; code <= 0xFFFF; code++)
-	{
-		unsigned char bytes[2];
-		const SSL_CIPHER *cipher;
-		bool		seen = false;
-
-		if (code == (SSL3_CK_SCSV & 0xFFFF) ||
-			code == (SSL3_CK_FALLBACK_SCSV & 0xFFFF))
-			continue;
-		bytes[0] = (unsigned char) (code >> 8);
-		bytes[1] = (unsigned char) (code & 0xFF);
-		cipher = SSL_CIPHER_find(ssl, bytes);
-		if (cipher == NULL)
-			continue;
-		for (int i = 0; i < n && !seen; i++)
-			seen = (known_ciphers[i] == cipher);
-		if (!seen && n < MAX_KNOWN_CIPHERS)
-			known_ciphers[n++] = cipher;
-	}
+	n = add_ciphers_by_code(ssl, n);
 
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);

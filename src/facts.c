@@ -48,10 +48,10 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 
-#include "compat.h"
-#include "cipher.h"
 #include "catalog.h"
 #include "certs.h"
+#include "cipher.h"
+#include "compat.h"
 #include "facts.h"
 
 /* This backend's own facts, as the hook saw them; only via the functions below. */
@@ -239,41 +239,37 @@ secconn_current_facts(SecconnFacts *facts)
 	}
 }
 
+/* Each transport's name in the views, and in a message. */
+static const struct
+{
+	const char *name;
+	const char *description;
+}			transports[] = {
+	[SECCONN_TRANSPORT_PLAIN] = {"plain", "plain TCP"},
+	[SECCONN_TRANSPORT_TLS] = {"tls", NULL},
+	[SECCONN_TRANSPORT_GSS] = {"gss", "GSSAPI encryption"},
+	[SECCONN_TRANSPORT_LOCAL] = {"local", "a Unix-domain socket"},
+};
+
 const char *
 secconn_transport_name(SecconnTransport transport)
 {
-	switch (transport)
-	{
-		case SECCONN_TRANSPORT_PLAIN:
-			return "plain";
-		case SECCONN_TRANSPORT_TLS:
-			return "tls";
-		case SECCONN_TRANSPORT_GSS:
-			return "gss";
-		case SECCONN_TRANSPORT_LOCAL:
-			return "local";
-	}
-	return "unknown";
+	if ((int) transport < 0 || transport >= lengthof(transports))
+		return "unknown";
+	return transports[transport].name;
 }
 
 /* "TLSv1.2 with AES128-SHA", "plain TCP", ...; palloc'd. */
 char *
 secconn_describe_transport(const SecconnFacts *facts)
 {
-	switch (facts->transport)
-	{
-		case SECCONN_TRANSPORT_PLAIN:
-			return pstrdup("plain TCP");
-		case SECCONN_TRANSPORT_GSS:
-			return pstrdup("GSSAPI encryption");
-		case SECCONN_TRANSPORT_LOCAL:
-			return pstrdup("a Unix-domain socket");
-		case SECCONN_TRANSPORT_TLS:
-			return psprintf("%s with %s",
-							secconn_tls_version_name(facts->tls_version) ?
-							secconn_tls_version_name(facts->tls_version) :
-							"an unknown TLS version",
-							facts->cipher[0] ? facts->cipher : "an unknown cipher");
-	}
-	return pstrdup("an unknown transport");
+	const char *version = secconn_tls_version_name(facts->tls_version);
+
+	if ((int) facts->transport < 0 || facts->transport >= lengthof(transports))
+		return pstrdup("an unknown transport");
+	if (facts->transport != SECCONN_TRANSPORT_TLS)
+		return pstrdup(transports[facts->transport].description);
+	return psprintf("%s with %s",
+					version ? version : "an unknown TLS version",
+					facts->cipher[0] ? facts->cipher : "an unknown cipher");
 }

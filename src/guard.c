@@ -59,8 +59,8 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "compat.h"
 #include "catalog.h"
+#include "compat.h"
 #include "guard.h"
 #include "label.h"
 #include "policycache.h"

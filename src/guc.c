@@ -147,6 +147,9 @@ assign_default_policy(const char *newval, void *extra)
 		(policy && !secconn_policy_is_empty(policy)) ? policy : NULL;
 }
 
+static void define_policy_settings(void);
+static void define_monitoring_settings(void);
+
 void
 secconn_guc_init(void)
 {
@@ -155,7 +158,17 @@ secconn_guc_init(void)
 
 	if (starting)
 		capture_startup_values();
+	define_policy_settings();
+	define_monitoring_settings();
+	MarkGUCPrefixReserved("secconn");
+	if (starting)
+		refuse_invalid_startup_values();
+}
 
+/* secconn.mode, secconn.default_policy, secconn.exempt_local */
+static void
+define_policy_settings(void)
+{
 	DefineCustomEnumVariable("secconn.mode",
 							 "What secconn does with connections that violate a policy.",
 							 "enforce rejects them, warn logs them and lets them in, off checks nothing.",
@@ -183,7 +196,12 @@ secconn_guc_init(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+}
 
+/* secconn.cert_expiry_warning, secconn.history_size */
+static void
+define_monitoring_settings(void)
+{
 	DefineCustomIntVariable("secconn.cert_expiry_warning",
 							"Logs and counts admitted sessions whose client certificate expires within this time.",
 							"0 turns the warning off.",
@@ -207,9 +225,4 @@ secconn_guc_init(void)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("secconn");
-
-	if (starting)
-		refuse_invalid_startup_values();
 }

@@ -1,43 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * policy.c
- *		The secconn policy language.
+ *		The secconn policy language: the one statement of its grammar, the
+ *		table that parses and renders it, and what each requirement means.
  *
  * A policy is a string of requirements separated by white space.  Keywords
  * and their fixed values are case-insensitive; a cipher list keeps its case,
- * because OpenSSL's cipher names are case-sensitive.
+ * because OpenSSL's cipher names are case-sensitive.  A requirement is met
+ * when:
  *
- *	ssl						the connection must use TLS
- *	min_tls=V				TLS version at least V (TLSv1, TLSv1.1, TLSv1.2,
- *							TLSv1.3); implies ssl
- *	cipher=strong			a strong cipher (see cipher.c); implies ssl
- *	cipher=LIST				a cipher selected by LIST (see cipher.c);
- *							implies ssl
+ *	ssl						the connection uses TLS
+ *	min_tls=V				it uses TLS at version V or later (TLSv1,
+ *							TLSv1.1, TLSv1.2, TLSv1.3)
+ *	cipher=strong			it uses TLS with a strong cipher (see cipher.c)
+ *	cipher=LIST				it uses TLS with a cipher that LIST selects (see
+ *							cipher.c)
  *	auth=M[,M...]			the mechanism that really authenticated the
  *							session is one of these pg_hba method names
- *	clientcert				a client certificate verified against
- *							ssl_ca_file; implies ssl
+ *	clientcert				it uses TLS and the client presented a
+ *							certificate the server verified (ssl_ca_file)
  *	clientcert=verify-full	as clientcert, and its CN equals the role name
- *	cert_issuer="DN"		(1.1) clientcert, and the certificate's issuer DN
- *							equals DN
- *	cert_subject="DN"		(1.1) clientcert, and its subject DN equals DN
+ *	cert_issuer="DN"		(1.1) as clientcert, and the certificate's issuer
+ *							DN equals DN, byte for byte
+ *	cert_subject="DN"		(1.1) the same for the subject DN
  *	mode=warn				violations of this policy are logged, not
  *							enforced (mode=enforce, the default, also parses)
  *
+ * Every requirement but auth= implies ssl; pins imply clientcert, and a
+ * certificate that is not verified violates clientcert only.  The
+ * transport requirements (all but auth=) count as met on a Unix-domain
+ * socket while secconn.exempt_local is on.
+ *
  * DNs are RFC 2253 strings as OpenSSL prints them (X509_NAME_print_ex with
- * XN_FLAG_RFC2253), compared byte for byte.  Any value may be written in
- * double quotes, and one that contains white space or '"' must be, with
- * "" for a literal '"' (no other escapes: a backslash is a backslash, as in
- * the RFC 2253 text itself).  The quoted value runs to the closing quote,
- * which must end the word.
+ * XN_FLAG_RFC2253).  Any value may be written in double quotes, and one
+ * that contains white space or '"' must be, with "" for a literal '"' (no
+ * other escapes: a backslash is a backslash, as in the RFC 2253 text
+ * itself).  The quoted value runs to the closing quote, which must end the
+ * word.
  *
  * Every keyword may appear once.  An unknown keyword, a bad or empty value,
  * or a repeated keyword is an error naming the word; nothing is ignored.
  *
- * This file uses palloc and cipher.c only: no ereport, no catalogs, no GUCs.
- * The parser reports errors through SecconnPolicyError so that its callers
- * (the label provider, the GUC check hook, the authentication hook) each
- * report them their own way, and so that it can be fuzzed on its own.
+ * palloc and cipher.c only: no ereport, no catalogs, no GUCs, so that
+ * each caller reports errors its own way and the parser can be fuzzed.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,28 +53,36 @@
 #include "policy.h"
 #include "words.h"
 
-/* pg_hba's method names; "since": the first major that has the method. */
+/* pg_hba's method names, in SecconnAuthMech order. */
+static const char *const auth_mech_names[] = {
+	"scram-sha-256", "md5", "password", "cert", "trust", "peer", "ident",
+	"gss", "sspi", "ldap", "radius", "pam", "bsd", "oauth",
+};
+
+StaticAssertDecl(lengthof(auth_mech_names) == SECCONN_NUM_AUTH_MECHS,
+				 "one name per SecconnAuthMech");
+
+/* The methods that not every supported major has, and since when. */
 static const struct
 {
-	const char *name;
+	int			mech;
 	const char *since;
-	const char *display;		/* for "This server has no ... authentication" */
-}			auth_mechs[SECCONN_NUM_AUTH_MECHS] = {
-	[SECCONN_AUTH_SCRAM_SHA_256] = {"scram-sha-256"},
-	[SECCONN_AUTH_MD5] = {"md5"},
-	[SECCONN_AUTH_PASSWORD] = {"password"},
-	[SECCONN_AUTH_CERT] = {"cert"},
-	[SECCONN_AUTH_TRUST] = {"trust"},
-	[SECCONN_AUTH_PEER] = {"peer"},
-	[SECCONN_AUTH_IDENT] = {"ident"},
-	[SECCONN_AUTH_GSS] = {"gss"},
-	[SECCONN_AUTH_SSPI] = {"sspi"},
-	[SECCONN_AUTH_LDAP] = {"ldap"},
-	[SECCONN_AUTH_RADIUS] = {"radius"},
-	[SECCONN_AUTH_PAM] = {"pam"},
-	[SECCONN_AUTH_BSD] = {"bsd"},
-	[SECCONN_AUTH_OAUTH] = {"oauth", "PostgreSQL 18", "OAuth"},
+	const char *display;		/* in "This server has no ... authentication" */
+}			late_mechs[] = {
+	{SECCONN_AUTH_OAUTH, "PostgreSQL 18", "OAuth"},
 };
+
+/* The late_mechs entry of "mech", or NULL. */
+static const char *
+mech_since(int mech)
+{
+	for (size_t i = 0; i < lengthof(late_mechs); i++)
+	{
+		if (late_mechs[i].mech == mech)
+			return late_mechs[i].since;
+	}
+	return NULL;
+}
 
 static const char *const tls_version_names[] = {
 	[SECCONN_TLS_NONE] = NULL,
@@ -118,7 +131,7 @@ secconn_auth_mech_name(int mech)
 {
 	if (mech < 0 || mech >= SECCONN_NUM_AUTH_MECHS)
 		return NULL;
-	return auth_mechs[mech].name;
+	return auth_mech_names[mech];
 }
 
 static bool
@@ -134,7 +147,7 @@ secconn_auth_mech_from_name(const char *name)
 	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
 	{
 		if (mech_available(i) &&
-			ascii_caseeq(name, strlen(name), auth_mechs[i].name))
+			ascii_caseeq(name, strlen(name), auth_mech_names[i]))
 			return i;
 	}
 	return SECCONN_AUTH_UNKNOWN;
@@ -169,9 +182,13 @@ typedef struct Requirement
 	int			bit;			/* SECCONN_REQ_*; 0 for mode= */
 	ValueUse	value;
 	bool		implies_ssl;
-	const char *(*parse) (const char *value, size_t len, SecconnPolicy *policy);
-	bool		(*present) (const SecconnPolicy *policy);
-	char	   *(*render) (const SecconnPolicy *policy);
+	/* the policy has it when a byte of this field is not 0 */
+	size_t		field;
+	size_t		field_size;
+	const char *(*parse) (const struct Requirement *row, const char *value,
+						  size_t len, SecconnPolicy *policy);
+	char	   *(*render) (const struct Requirement *row,
+						   const SecconnPolicy *policy);
 } Requirement;
 
 /* "Valid <what> are a, b and c." from a list of names. */
@@ -190,33 +207,29 @@ valid_mechanisms(void)
 
 	/* the same sentence on every major, so that it never misleads a restore */
 	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
-		names[i] = auth_mechs[i].since ?
-			psprintf("(on %s and later) %s", auth_mechs[i].since,
-					 auth_mechs[i].name) : auth_mechs[i].name;
+		names[i] = mech_since(i) ?
+			psprintf("(on %s and later) %s", mech_since(i), auth_mech_names[i]) :
+			auth_mech_names[i];
 	return valid_sentence("mechanisms", names, SECCONN_NUM_AUTH_MECHS,
 						  ", separated by commas");
 }
 
 static const char *
-parse_ssl(const char *value, size_t len, SecconnPolicy *policy)
+parse_ssl(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	return NULL;
 }
 
-static bool
-has_ssl(const SecconnPolicy *policy)
-{
-	return policy->require_ssl;
-}
-
 static char *
-render_ssl(const SecconnPolicy *policy)
+render_ssl(const Requirement *row, const SecconnPolicy *policy)
 {
 	return pstrdup("ssl");
 }
 
 static const char *
-parse_min_tls(const char *value, size_t len, SecconnPolicy *policy)
+parse_min_tls(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	for (int v = SECCONN_TLS_1_0; v <= SECCONN_TLS_1_3; v++)
 	{
@@ -230,20 +243,15 @@ parse_min_tls(const char *value, size_t len, SecconnPolicy *policy)
 						  SECCONN_TLS_1_3, "");
 }
 
-static bool
-has_min_tls(const SecconnPolicy *policy)
-{
-	return policy->min_tls != SECCONN_TLS_NONE;
-}
-
 static char *
-render_min_tls(const SecconnPolicy *policy)
+render_min_tls(const Requirement *row, const SecconnPolicy *policy)
 {
 	return psprintf("min_tls=%s", secconn_tls_version_name(policy->min_tls));
 }
 
 static const char *
-parse_cipher(const char *value, size_t len, SecconnPolicy *policy)
+parse_cipher(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	char	   *list;
 	char	   *problem;
@@ -264,18 +272,12 @@ parse_cipher(const char *value, size_t len, SecconnPolicy *policy)
 	return problem;
 }
 
-static bool
-has_cipher(const SecconnPolicy *policy)
-{
-	return policy->cipher != SECCONN_CIPHER_ANY;
-}
-
 static char *
-render_cipher(const SecconnPolicy *policy)
+render_cipher(const Requirement *row, const SecconnPolicy *policy)
 {
-	if (policy->cipher == SECCONN_CIPHER_STRONG)
-		return pstrdup("cipher=strong");
-	return psprintf("cipher=%s", policy->cipher_list);
+	return psprintf("%s=%s", row->keyword,
+					policy->cipher == SECCONN_CIPHER_STRONG ? "strong" :
+					policy->cipher_list);
 }
 
 /* One name of an auth= list; NULL or the problem. */
@@ -295,19 +297,22 @@ parse_mech(const char *item, size_t len, uint32 *mask)
 		*mask |= 1U << mech;
 		return NULL;
 	}
-	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
+	for (size_t i = 0; i < lengthof(late_mechs); i++)
 	{
-		if (!mech_available(i) && ascii_caseeq(name, len, auth_mechs[i].name))
+		int			late = late_mechs[i].mech;
+
+		if (!mech_available(late) && ascii_caseeq(name, len, auth_mech_names[late]))
 			return psprintf("This server has no %s authentication: \"%s\" is a pg_hba method of %s and later.",
-							auth_mechs[i].display, auth_mechs[i].name,
-							auth_mechs[i].since);
+							late_mechs[i].display, auth_mech_names[late],
+							late_mechs[i].since);
 	}
 	return valid_mechanisms();
 }
 
 /* "scram-sha-256,cert" into a mask of SecconnAuthMech bits. */
 static const char *
-parse_auth(const char *value, size_t len, SecconnPolicy *policy)
+parse_auth(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	const char *item = value;
 	const char *end = value + len;
@@ -325,14 +330,8 @@ parse_auth(const char *value, size_t len, SecconnPolicy *policy)
 	}
 }
 
-static bool
-has_auth(const SecconnPolicy *policy)
-{
-	return policy->auth_mask != 0;
-}
-
 static char *
-render_auth(const SecconnPolicy *policy)
+render_auth(const Requirement *row, const SecconnPolicy *policy)
 {
 	const char *names[SECCONN_NUM_AUTH_MECHS];
 	int			n = 0;
@@ -340,13 +339,14 @@ render_auth(const SecconnPolicy *policy)
 	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
 	{
 		if (policy->auth_mask & (1U << i))
-			names[n++] = auth_mechs[i].name;
+			names[n++] = auth_mech_names[i];
 	}
 	return psprintf("auth=%s", secconn_join_words(names, n, ",", NULL));
 }
 
 static const char *
-parse_clientcert(const char *value, size_t len, SecconnPolicy *policy)
+parse_clientcert(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	if (value == NULL)
 		policy->clientcert = SECCONN_CERT_VERIFY_CA;
@@ -357,18 +357,12 @@ parse_clientcert(const char *value, size_t len, SecconnPolicy *policy)
 	return NULL;
 }
 
-static bool
-has_clientcert(const SecconnPolicy *policy)
-{
-	return policy->clientcert != SECCONN_CERT_ANY;
-}
-
 static char *
-render_clientcert(const SecconnPolicy *policy)
+render_clientcert(const Requirement *row, const SecconnPolicy *policy)
 {
-	if (policy->clientcert == SECCONN_CERT_VERIFY_FULL)
-		return pstrdup("clientcert=verify-full");
-	return pstrdup("clientcert");
+	bool		full = policy->clientcert == SECCONN_CERT_VERIFY_FULL;
+
+	return psprintf("%s%s", row->keyword, full ? "=verify-full" : "");
 }
 
 /*
@@ -414,44 +408,29 @@ quoted_requirement(const char *keyword, const char *value)
 	return text;
 }
 
-static const char *
-parse_issuer(const char *value, size_t len, SecconnPolicy *policy)
+/* A pinned DN's field of the policy. */
+static char *
+pin_field(const Requirement *row, const SecconnPolicy *policy)
 {
-	return parse_dn(value, len, policy->cert_issuer, policy);
+	return (char *) policy + row->field;
 }
 
-static bool
-has_issuer(const SecconnPolicy *policy)
+static const char *
+parse_pin(const Requirement *row, const char *value, size_t len,
+		  SecconnPolicy *policy)
 {
-	return policy->cert_issuer[0] != '\0';
+	return parse_dn(value, len, pin_field(row, policy), policy);
 }
 
 static char *
-render_issuer(const SecconnPolicy *policy)
+render_pin(const Requirement *row, const SecconnPolicy *policy)
 {
-	return quoted_requirement("cert_issuer", policy->cert_issuer);
+	return quoted_requirement(row->keyword, pin_field(row, policy));
 }
 
 static const char *
-parse_subject(const char *value, size_t len, SecconnPolicy *policy)
-{
-	return parse_dn(value, len, policy->cert_subject, policy);
-}
-
-static bool
-has_subject(const SecconnPolicy *policy)
-{
-	return policy->cert_subject[0] != '\0';
-}
-
-static char *
-render_subject(const SecconnPolicy *policy)
-{
-	return quoted_requirement("cert_subject", policy->cert_subject);
-}
-
-static const char *
-parse_mode(const char *value, size_t len, SecconnPolicy *policy)
+parse_mode(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
 {
 	if (ascii_caseeq(value, len, "warn"))
 		policy->warn_only = true;
@@ -461,23 +440,41 @@ parse_mode(const char *value, size_t len, SecconnPolicy *policy)
 }
 
 /* The grammar; its order is that of the "Valid requirements" sentence. */
+#define FIELD(f) offsetof(SecconnPolicy, f), sizeof(((SecconnPolicy *) 0)->f)
+/* a pin is set when it is not "" */
+#define PIN(f) offsetof(SecconnPolicy, f), 1
+
 static const Requirement requirements[] = {
-	{"ssl", SECCONN_REQ_SSL, VALUE_NONE, true,
-	parse_ssl, has_ssl, render_ssl},
-	{"min_tls", SECCONN_REQ_MIN_TLS, VALUE_REQUIRED, true,
-	parse_min_tls, has_min_tls, render_min_tls},
-	{"cipher", SECCONN_REQ_CIPHER, VALUE_REQUIRED, true,
-	parse_cipher, has_cipher, render_cipher},
-	{"auth", SECCONN_REQ_AUTH, VALUE_REQUIRED, false,
-	parse_auth, has_auth, render_auth},
+	{"ssl", SECCONN_REQ_SSL, VALUE_NONE, true, FIELD(require_ssl),
+	parse_ssl, render_ssl},
+	{"min_tls", SECCONN_REQ_MIN_TLS, VALUE_REQUIRED, true, FIELD(min_tls),
+	parse_min_tls, render_min_tls},
+	{"cipher", SECCONN_REQ_CIPHER, VALUE_REQUIRED, true, FIELD(cipher),
+	parse_cipher, render_cipher},
+	{"auth", SECCONN_REQ_AUTH, VALUE_REQUIRED, false, FIELD(auth_mask),
+	parse_auth, render_auth},
 	{"clientcert", SECCONN_REQ_CLIENTCERT, VALUE_OPTIONAL, true,
-	parse_clientcert, has_clientcert, render_clientcert},
+		FIELD(clientcert), parse_clientcert, render_clientcert},
 	{"cert_issuer", SECCONN_REQ_CERT_ISSUER, VALUE_REQUIRED, true,
-	parse_issuer, has_issuer, render_issuer},
+		PIN(cert_issuer), parse_pin, render_pin},
 	{"cert_subject", SECCONN_REQ_CERT_SUBJECT, VALUE_REQUIRED, true,
-	parse_subject, has_subject, render_subject},
-	{"mode", 0, VALUE_REQUIRED, false, parse_mode, NULL, NULL},
+		PIN(cert_subject), parse_pin, render_pin},
+	{"mode", 0, VALUE_REQUIRED, false, FIELD(warn_only), parse_mode, NULL},
 };
+
+/* Does the policy have this row's requirement (its field is not "any")? */
+static bool
+present(const Requirement *row, const SecconnPolicy *policy)
+{
+	const char *field = (const char *) policy + row->field;
+
+	for (size_t i = 0; i < row->field_size; i++)
+	{
+		if (field[i] != 0)
+			return true;
+	}
+	return false;
+}
 
 static const Requirement *
 requirement_of_bit(int req)
@@ -503,7 +500,7 @@ secconn_policy_has_requirement(const SecconnPolicy *policy, int req)
 {
 	const Requirement *row = requirement_of_bit(req);
 
-	return row && row->present(policy);
+	return row && present(row, policy);
 }
 
 bool
@@ -511,7 +508,7 @@ secconn_policy_is_empty(const SecconnPolicy *policy)
 {
 	for (size_t i = 0; i < lengthof(requirements); i++)
 	{
-		if (requirements[i].bit != 0 && requirements[i].present(policy))
+		if (requirements[i].bit != 0 && present(&requirements[i], policy))
 			return false;
 	}
 	return true;
@@ -526,7 +523,7 @@ secconn_policy_requirement_text(const SecconnPolicy *policy, int req)
 {
 	const Requirement *row = requirement_of_bit(req);
 
-	return row ? row->render(policy) : pstrdup("?");
+	return row ? row->render(row, policy) : pstrdup("?");
 }
 
 /* "Valid requirements are ssl, min_tls=, ... and mode=." */
@@ -547,15 +544,19 @@ secconn_policy_error_text(const SecconnPolicyError *error)
 	return psprintf("Invalid requirement \"%s\": %s", error->word, error->detail);
 }
 
+static bool
+too_long(const char *text)
+{
+	return strlen(text) > SECCONN_MAX_POLICY_LEN;
+}
+
 char *
 secconn_policy_length_problem(const char *text)
 {
-	size_t		len = strlen(text);
-
-	if (len <= SECCONN_MAX_POLICY_LEN)
+	if (!too_long(text))
 		return NULL;
 	return psprintf("The policy is %zu bytes long; the limit is %d bytes.",
-					len, SECCONN_MAX_POLICY_LEN);
+					strlen(text), SECCONN_MAX_POLICY_LEN);
 }
 
 /* ---- the parser ---- */
@@ -619,7 +620,7 @@ parse_word(const Word *word, SecconnPolicy *policy, int *seen,
 		return word_error(error, word,
 						  "This requirement needs a value after \"=\".");
 
-	problem = row->parse(word->value, word->value_len, policy);
+	problem = row->parse(row, word->value, word->value_len, policy);
 	if (problem)
 		return word_error(error, word, problem);
 	if (row->implies_ssl)
@@ -719,7 +720,7 @@ secconn_policy_parse(const char *text, SecconnPolicy *policy,
 	error->word = NULL;
 	error->detail = NULL;
 
-	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
+	if (too_long(text))
 	{
 		/* Name its start, cut before any non-ASCII byte so no character is split. */
 		size_t		len = 0;

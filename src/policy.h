@@ -3,13 +3,9 @@
  * policy.h
  *		The secconn policy language: parsed form and parser.
  *
- * A policy is a string of whitespace-separated, case-insensitive
- * requirements (see policy.c for the grammar).  The parsed form is a flat
- * struct with no pointers, so that it can live in a malloc'd GUC "extra"
- * block as well as in palloc'd memory.
- *
- * This header and policy.c depend only on palloc and on cipher.h (OpenSSL),
- * never on catalogs or GUCs, so that the parser can be fuzzed on its own.
+ * The grammar is in policy.c.  The parsed form is a flat struct with no
+ * pointers, so that it can live in a malloc'd GUC "extra" block as well as
+ * in palloc'd memory.
  *
  *-------------------------------------------------------------------------
  */
@@ -90,12 +86,7 @@ typedef struct SecconnPolicy
 	bool		warn_only;		/* "mode=warn" */
 	char		cipher_list[SECCONN_MAX_POLICY_LEN + 1];	/* "cipher=LIST" */
 
-	/*
-	 * Pinned DNs (RFC 2253, as X509_NAME_print_ex with XN_FLAG_RFC2253
-	 * prints them), "" when not pinned.  A value is shorter than the policy
-	 * text, so it always fits; a DN longer than SECCONN_MAX_POLICY_LEN can
-	 * therefore never equal a pin.
-	 */
+	/* Pinned DNs, "" when not pinned; shorter than the policy text. */
 	char		cert_issuer[SECCONN_MAX_POLICY_LEN + 1];
 	char		cert_subject[SECCONN_MAX_POLICY_LEN + 1];
 } SecconnPolicy;

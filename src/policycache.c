@@ -97,12 +97,11 @@
  * Locking: the table is protected by its own LWLock, shared to look an
  * entry up (copied out under the lock), exclusive to store one.  The
  * generation is a pg_atomic_uint64 read and bumped without the lock; the
- * fast path reads it after a full memory barrier (see
- * secconn_policy_cache_admits for why no stale allow can pass).  An entry
+ * fast path reads it after a full memory barrier (see find_entry for why
+ * no stale allow can pass).  An entry
  * whose generation is stale is free to be overwritten.
  *
- * Size: SECCONN_POLICY_CACHE_ENTRIES entries of sizeof(CacheEntry) bytes
- * (about 180 bytes on 64-bit Linux); a key probes
+ * Size: SECCONN_POLICY_CACHE_ENTRIES entries; a key probes
  * SECCONN_POLICY_CACHE_PROBES consecutive entries, and when all of them are
  * valid and taken, storing overwrites the first one.
  *

@@ -58,8 +58,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "cipher.h"
 #include "catalog.h"
+#include "cipher.h"
 #include "evaluate.h"
 #include "facts.h"
 #include "guc.h"
@@ -82,6 +82,19 @@ PG_FUNCTION_INFO_V1(secconn_session_cipher_bits);
 PG_FUNCTION_INFO_V1(secconn_session_cipher_strong);
 PG_FUNCTION_INFO_V1(secconn_session_auth_mechanism);
 PG_FUNCTION_INFO_V1(secconn_cipher_info);
+
+/* Entry points "name" (1.0's columns) and "name_1_1" of impl(fcinfo, v1_1). */
+#define SHAPES_1_0_AND_1_1(name, impl) \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, false); \
+} \
+Datum \
+name##_1_1(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, true); \
+}
 
 /* Output columns of secconn_connection_slots() */
 enum
@@ -110,14 +123,14 @@ enum
 
 /* The SQL declaration has the columns this entry point fills. */
 static void
-check_result_columns(ReturnSetInfo *rsinfo, int expected)
+check_result_columns(TupleDesc desc, int expected)
 {
-	if (rsinfo->setDesc->natts != expected)
+	if (desc->natts != expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("secconn's SQL objects do not match its library"),
 				 errdetail("A function returns %d columns where the library has %d.",
-						   rsinfo->setDesc->natts, expected),
+						   desc->natts, expected),
 				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
 }
 
@@ -130,6 +143,24 @@ require_shmem(void)
 				 errmsg("secconn must be loaded via \"shared_preload_libraries\""),
 				 errdetail("Per-session states, rejections and counters are kept in shared memory, which secconn sets up only when preloaded."),
 				 errhint("Add secconn to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/* Set column "col" to the text "s", or leave it NULL when s is NULL. */
+static void
+set_text(Datum *values, bool *nulls, int col, const char *s)
+{
+	if (s == NULL)
+		return;
+	values[col] = CStringGetTextDatum(s);
+	nulls[col] = false;
+}
+
+/* Set column "col" to "value". */
+static void
+set_datum(Datum *values, bool *nulls, int col, Datum value)
+{
+	values[col] = value;
+	nulls[col] = false;
 }
 
 /* May the current user see everything about a session of "roleid"? */
@@ -208,12 +239,23 @@ policies_for(List **seen, MemoryContext cxt, Oid roleid, const char *dbname)
 	return entry->policies;
 }
 
-/* Evaluate every policy that applies to the session now. */
+/*
+ * Compliance with every policy that applies to the session now: a known
+ * violation makes it non-compliant; a policy that cannot be evaluated,
+ * unknown.
+ */
 static void
-session_verdict(const SecconnSession *session, List *policies,
-				SecconnVerdict *verdict)
+fill_compliance_columns(const SecconnSession *session, List *policies,
+						Datum *values, bool *nulls)
 {
-	secconn_evaluate(policies, &session->facts, secconn_exempt_local, verdict);
+	SecconnVerdict verdict;
+	int			violations;
+
+	secconn_evaluate(policies, &session->facts, secconn_exempt_local, &verdict);
+	violations = verdict.enforced | verdict.warned;
+	if (violations || !verdict.unevaluable)
+		set_datum(values, nulls, SLOT_COMPLIANT, BoolGetDatum(violations == 0));
+	set_datum(values, nulls, SLOT_VIOLATIONS, violations_array(violations));
 }
 
 /*
@@ -231,71 +273,44 @@ fill_fact_columns(const SecconnFacts *facts, bool v1_1, Datum *values,
 	const char *method = secconn_auth_mech_name(facts->auth_method);
 	const char *mechanism = secconn_auth_mech_name(facts->auth_mechanism);
 
-	values[SLOT_TRANSPORT] =
-		CStringGetTextDatum(secconn_transport_name(facts->transport));
-	nulls[SLOT_TRANSPORT] = false;
+	set_text(values, nulls, SLOT_TRANSPORT,
+			 secconn_transport_name(facts->transport));
 
 	if (tls && version)
-	{
-		values[SLOT_TLS_VERSION] = CStringGetTextDatum(version);
-		nulls[SLOT_TLS_VERSION] = false;
-	}
+		set_text(values, nulls, SLOT_TLS_VERSION, version);
 	if (tls && facts->cipher[0] != '\0')
 	{
-		values[SLOT_CIPHER] = CStringGetTextDatum(facts->cipher);
-		nulls[SLOT_CIPHER] = false;
-		values[SLOT_CIPHER_BITS] = Int32GetDatum(facts->cipher_bits);
-		nulls[SLOT_CIPHER_BITS] = false;
-		values[SLOT_CIPHER_STRONG] = BoolGetDatum(facts->cipher_strong);
-		nulls[SLOT_CIPHER_STRONG] = false;
+		set_text(values, nulls, SLOT_CIPHER, facts->cipher);
+		set_datum(values, nulls, SLOT_CIPHER_BITS,
+				  Int32GetDatum(facts->cipher_bits));
+		set_datum(values, nulls, SLOT_CIPHER_STRONG,
+				  BoolGetDatum(facts->cipher_strong));
 	}
-	if (method)
-	{
-		values[SLOT_AUTH_METHOD] = CStringGetTextDatum(method);
-		nulls[SLOT_AUTH_METHOD] = false;
-	}
-	if (mechanism)
-	{
-		values[SLOT_AUTH_MECHANISM] = CStringGetTextDatum(mechanism);
-		nulls[SLOT_AUTH_MECHANISM] = false;
-	}
-	values[SLOT_CERT_PRESENT] = BoolGetDatum(facts->cert_present);
-	nulls[SLOT_CERT_PRESENT] = false;
-	values[SLOT_CERT_VERIFIED] =
-		BoolGetDatum(facts->cert_present && facts->cert_verified);
-	nulls[SLOT_CERT_VERIFIED] = false;
+	set_text(values, nulls, SLOT_AUTH_METHOD, method);
+	set_text(values, nulls, SLOT_AUTH_MECHANISM, mechanism);
+	set_datum(values, nulls, SLOT_CERT_PRESENT, BoolGetDatum(facts->cert_present));
+	set_datum(values, nulls, SLOT_CERT_VERIFIED,
+			  BoolGetDatum(facts->cert_present && facts->cert_verified));
 	if (!v1_1)
 	{
 		if (facts->cert_present && facts->client_dn_1_0[0] != '\0')
-		{
-			values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->client_dn_1_0);
-			nulls[SLOT_CLIENT_DN] = false;
-		}
+			set_text(values, nulls, SLOT_CLIENT_DN, facts->client_dn_1_0);
 		return;
 	}
 	if (!facts->cert_present)
 		return;
 	if (facts->subject_dn_fits)
-	{
-		values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->subject_dn);
-		nulls[SLOT_CLIENT_DN] = false;
-	}
+		set_text(values, nulls, SLOT_CLIENT_DN, facts->subject_dn);
 	if (facts->issuer_dn_fits)
-	{
-		values[SLOT_ISSUER_DN] = CStringGetTextDatum(facts->issuer_dn);
-		nulls[SLOT_ISSUER_DN] = false;
-	}
+		set_text(values, nulls, SLOT_ISSUER_DN, facts->issuer_dn);
 	if (facts->serial[0] != '\0')
-	{
-		values[SLOT_SERIAL] = CStringGetTextDatum(facts->serial);
-		nulls[SLOT_SERIAL] = false;
-	}
+		set_text(values, nulls, SLOT_SERIAL, facts->serial);
 	if (facts->cert_dates_valid)
 	{
-		values[SLOT_NOT_BEFORE] = TimestampTzGetDatum(facts->cert_not_before);
-		nulls[SLOT_NOT_BEFORE] = false;
-		values[SLOT_NOT_AFTER] = TimestampTzGetDatum(facts->cert_not_after);
-		nulls[SLOT_NOT_AFTER] = false;
+		set_datum(values, nulls, SLOT_NOT_BEFORE,
+				  TimestampTzGetDatum(facts->cert_not_before));
+		set_datum(values, nulls, SLOT_NOT_AFTER,
+				  TimestampTzGetDatum(facts->cert_not_after));
 	}
 }
 
@@ -317,7 +332,7 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 
 	require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	check_result_columns(rsinfo, v1_1 ? SLOT_NCOLS : SLOT_NCOLS_1_0);
+	check_result_columns(rsinfo->setDesc, v1_1 ? SLOT_NCOLS : SLOT_NCOLS_1_0);
 
 	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "secconn row",
@@ -337,30 +352,16 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 		memset(nulls, true, sizeof(nulls));
-		values[SLOT_PID] = Int32GetDatum(session.pid);
-		nulls[SLOT_PID] = false;
+		set_datum(values, nulls, SLOT_PID, Int32GetDatum(session.pid));
 
 		roleid = session_role(&session);
 		if (may_see_session(all_stats, roleid))
 		{
-			SecconnVerdict verdict;
-			int			violations;
-
 			fill_fact_columns(&session.facts, v1_1, values, nulls);
-
-			/* A known violation makes it non-compliant; else unknown. */
-			session_verdict(&session,
-							policies_for(&call_policies, callcxt,
-										 roleid, session.dbname),
-							&verdict);
-			violations = verdict.enforced | verdict.warned;
-			if (violations || !verdict.unevaluable)
-			{
-				values[SLOT_COMPLIANT] = BoolGetDatum(violations == 0);
-				nulls[SLOT_COMPLIANT] = false;
-			}
-			values[SLOT_VIOLATIONS] = violations_array(violations);
-			nulls[SLOT_VIOLATIONS] = false;
+			fill_compliance_columns(&session,
+									policies_for(&call_policies, callcxt,
+												 roleid, session.dbname),
+									values, nulls);
 		}
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -372,19 +373,11 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 	return (Datum) 0;
 }
 
-/* The 1.0 shape: 13 columns. */
-Datum
-secconn_connection_slots(PG_FUNCTION_ARGS)
-{
-	return connection_slots(fcinfo, false);
-}
-
-/* 1.1: plus client_issuer_dn, client_serial, client_cert_not_before/after. */
-Datum
-secconn_connection_slots_1_1(PG_FUNCTION_ARGS)
-{
-	return connection_slots(fcinfo, true);
-}
+/*
+ * The 1.0 shape (13 columns) and the 1.1 one (plus client_issuer_dn,
+ * client_serial, client_cert_not_before/after).
+ */
+SHAPES_1_0_AND_1_1(secconn_connection_slots, connection_slots)
 
 /* May the current user terminate a session of "roleid", as pg_terminate_backend decides? */
 static bool
@@ -396,6 +389,29 @@ may_terminate(Oid roleid)
 		return false;
 	return has_privs_of_role(GetUserId(), roleid) ||
 		has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND);
+}
+
+/* pid, usename, datname, violations, terminated */
+static void
+put_terminated_row(ReturnSetInfo *rsinfo, const SecconnSession *session,
+				   Oid roleid, int enforced, bool terminated)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	char	   *rolname = OidIsValid(roleid) ? secconn_role_name(roleid) : NULL;
+
+	if (rolname == NULL)
+		rolname = pstrdup(session->facts.role_name);
+	values[0] = Int32GetDatum(session->pid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
+	if (session->dbname[0] != '\0')
+		values[2] = DirectFunctionCall1(namein,
+										CStringGetDatum(session->dbname));
+	else
+		nulls[2] = true;
+	values[3] = violations_array(enforced);
+	values[4] = BoolGetDatum(terminated);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -432,24 +448,18 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nslots; i++)
 	{
 		SecconnSession session;
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
 		Oid			roleid;
-		int			enforced = 0;
 		bool		terminated = false;
 		SecconnVerdict verdict;
-		char	   *rolname;
 
 		if (!secconn_read_session(i, &session) || session.pid == MyProcPid)
 			continue;
 
 		roleid = session_role(&session);
-		session_verdict(&session,
-						policies_for(&call_policies, callcxt, roleid,
-									 session.dbname),
-						&verdict);
-		enforced = verdict.enforced;
-		if (enforced == 0)
+		secconn_evaluate(policies_for(&call_policies, callcxt, roleid,
+									  session.dbname),
+						 &session.facts, secconn_exempt_local, &verdict);
+		if (verdict.enforced == 0)
 			continue;
 
 		if (!dry_run && may_terminate(roleid) &&
@@ -458,19 +468,8 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 														  Int32GetDatum(session.pid),
 														  Int64GetDatum(0)));
 
-		rolname = OidIsValid(roleid) ? secconn_role_name(roleid) : NULL;
-		if (rolname == NULL)
-			rolname = session.facts.role_name;
-		values[0] = Int32GetDatum(session.pid);
-		values[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
-		if (session.dbname[0] != '\0')
-			values[2] = DirectFunctionCall1(namein,
-											CStringGetDatum(session.dbname));
-		else
-			nulls[2] = true;
-		values[3] = violations_array(enforced);
-		values[4] = BoolGetDatum(terminated);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		put_terminated_row(rsinfo, &session, roleid, verdict.enforced,
+						   terminated);
 	}
 	return (Datum) 0;
 }
@@ -593,23 +592,15 @@ typedef struct RoleRow
 	const char *password_type;
 } RoleRow;
 
-/*
- * secconn_role_policies(): one row per role: rolname, rolcanlogin,
- * password_type, policy (its own label), effective_policy.
- */
-Datum
-secconn_role_policies(PG_FUNCTION_ARGS)
+/* Every role, read from pg_authid first, so that no scan stays open. */
+static List *
+read_roles(void)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	rel;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	List	   *roles = NIL;
-	ListCell   *cell;
 
-	InitMaterializedSRF(fcinfo, 0);
-
-	/* Read pg_authid first, then the labels, with no scan left open. */
 	rel = table_open(AuthIdRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
@@ -630,8 +621,22 @@ secconn_role_policies(PG_FUNCTION_ARGS)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return roles;
+}
 
-	foreach(cell, roles)
+/*
+ * secconn_role_policies(): one row per role: rolname, rolcanlogin,
+ * password_type, policy (its own label), effective_policy.
+ */
+Datum
+secconn_role_policies(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *cell;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	foreach(cell, read_roles())
 	{
 		RoleRow    *row = lfirst(cell);
 		Datum		values[5];
@@ -641,21 +646,9 @@ secconn_role_policies(PG_FUNCTION_ARGS)
 
 		values[0] = CStringGetTextDatum(NameStr(row->rolname));
 		values[1] = BoolGetDatum(row->rolcanlogin);
-		if (row->password_type)
-		{
-			values[2] = CStringGetTextDatum(row->password_type);
-			nulls[2] = false;
-		}
-		if (label)
-		{
-			values[3] = CStringGetTextDatum(label);
-			nulls[3] = false;
-		}
-		if (effective)
-		{
-			values[4] = CStringGetTextDatum(effective);
-			nulls[4] = false;
-		}
+		set_text(values, nulls, 2, row->password_type);
+		set_text(values, nulls, 3, label);
+		set_text(values, nulls, 4, effective);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -704,38 +697,17 @@ secconn_rejection_history(PG_FUNCTION_ARGS)
 		values[3] = CStringGetTextDatum(e->role_name);
 		nulls[0] = nulls[1] = nulls[2] = nulls[3] = false;
 		if (e->dbname[0] != '\0')
-		{
-			values[4] = CStringGetTextDatum(e->dbname);
-			nulls[4] = false;
-		}
+			set_text(values, nulls, 4, e->dbname);
 		if (e->client_addr[0] != '\0')
-		{
-			values[5] = DirectFunctionCall1(inet_in,
-											CStringGetDatum(e->client_addr));
-			nulls[5] = false;
-		}
-		values[6] = CStringGetTextDatum(secconn_transport_name(e->transport));
-		nulls[6] = false;
+			set_datum(values, nulls, 5,
+					  DirectFunctionCall1(inet_in, CStringGetDatum(e->client_addr)));
+		set_text(values, nulls, 6, secconn_transport_name(e->transport));
 		if (e->transport == SECCONN_TRANSPORT_TLS && version)
-		{
-			values[7] = CStringGetTextDatum(version);
-			nulls[7] = false;
-		}
+			set_text(values, nulls, 7, version);
 		if (e->transport == SECCONN_TRANSPORT_TLS && e->cipher[0] != '\0')
-		{
-			values[8] = CStringGetTextDatum(e->cipher);
-			nulls[8] = false;
-		}
-		if (method)
-		{
-			values[9] = CStringGetTextDatum(method);
-			nulls[9] = false;
-		}
-		if (mechanism)
-		{
-			values[10] = CStringGetTextDatum(mechanism);
-			nulls[10] = false;
-		}
+			set_text(values, nulls, 8, e->cipher);
+		set_text(values, nulls, 9, method);
+		set_text(values, nulls, 10, mechanism);
 		values[11] = CStringGetTextDatum(action_name(e->action));
 		values[12] = violations_array(e->violations);
 		nulls[11] = nulls[12] = false;
@@ -765,13 +737,7 @@ stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 	require_shmem();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (tupdesc->natts != ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("secconn's SQL objects do not match its library"),
-				 errdetail("A function returns %d columns where the library has %d.",
-						   tupdesc->natts, ncols),
-				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
+	check_result_columns(tupdesc, ncols);
 
 	secconn_read_counters(&c);
 	values[col++] = Int64GetDatum(c.checked);
@@ -792,17 +758,7 @@ stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-Datum
-secconn_stats_counters(PG_FUNCTION_ARGS)
-{
-	return stats_counters(fcinfo, false);
-}
-
-Datum
-secconn_stats_counters_1_1(PG_FUNCTION_ARGS)
-{
-	return stats_counters(fcinfo, true);
-}
+SHAPES_1_0_AND_1_1(secconn_stats_counters, stats_counters)
 
 /* secconn_stats_reset(): zero the counters; the rejection ring stays. */
 Datum
