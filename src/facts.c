@@ -54,7 +54,7 @@
 #include "compat.h"
 #include "facts.h"
 
-/* This backend's own facts, as the hook saw them; only via the functions below. */
+/* This backend's own facts, as the hook saw them (see the setter below). */
 static bool session_facts_valid = false;
 static SecconnFacts session_facts;
 
