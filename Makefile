@@ -12,6 +12,7 @@ OBJS = \
 	src/hook.o \
 	src/guard.o \
 	src/policycache.o \
+	src/standby.o \
 	src/shmem.o \
 	src/views.o \
 	src/certs.o \
@@ -53,20 +54,22 @@ label_h = src/label.h $(policy_h)
 policycache_h = src/policycache.h
 shmem_h = src/shmem.h $(facts_h) $(policy_h)
 report_h = src/report.h $(evaluate_h) $(facts_h) $(shmem_h)
+standby_h = src/standby.h
 words_h = src/words.h
 
-src/secconn.o: $(guard_h) $(guc_h) $(hook_h) $(label_h) $(policycache_h) $(shmem_h)
+src/secconn.o: $(guard_h) $(guc_h) $(hook_h) $(label_h) $(policycache_h) $(shmem_h) $(standby_h)
 src/guc.o: $(compat_h) $(guc_h)
 src/policy.o: $(cipher_h) $(compat_h) $(policy_h) $(words_h)
 src/cipher.o: $(cipher_h) $(policy_h) $(words_h)
-src/label.o: $(label_h) $(policycache_h)
+src/label.o: $(label_h) $(policycache_h) $(standby_h)
 src/catalog.o: $(catalog_h) $(guc_h) $(label_h)
 src/facts.o: $(catalog_h) $(certs_h) $(cipher_h) $(compat_h) $(facts_h)
 src/evaluate.o: $(cipher_h) $(evaluate_h)
 src/hook.o: $(catalog_h) $(certs_h) $(evaluate_h) $(facts_h) $(guc_h) $(hook_h) $(policycache_h) $(report_h) $(shmem_h)
 src/guard.o: $(catalog_h) $(compat_h) $(guard_h) $(label_h) $(policycache_h)
-src/policycache.o: $(evaluate_h) $(facts_h) $(policycache_h)
-src/shmem.o: $(compat_h) $(guc_h) $(policycache_h) $(shmem_h)
+src/policycache.o: $(evaluate_h) $(facts_h) $(policycache_h) $(standby_h)
+src/standby.o: $(policycache_h) $(standby_h)
+src/shmem.o: $(compat_h) $(guc_h) $(policycache_h) $(shmem_h) $(standby_h)
 src/views.o: $(catalog_h) $(cipher_h) $(evaluate_h) $(facts_h) $(guc_h) $(label_h) $(shmem_h)
 src/certs.o: $(certs_h) $(compat_h) $(guc_h) $(shmem_h)
 src/report.o: $(catalog_h) $(report_h)

@@ -236,6 +236,28 @@ GRANT EXECUTE ON FUNCTION secconn_role_policies(), secconn_rejection_history(),
 REVOKE ALL ON FUNCTION secconn_stats_reset() FROM PUBLIC;
 
 --
+-- The hook-time histograms (fixed log-scale buckets): p50/p99 per path,
+-- and a Prometheus histogram.  Reset by secconn_stats_reset().
+--
+CREATE FUNCTION secconn_hook_histogram(
+    OUT path text,
+    OUT le_us double precision,
+    OUT count bigint,
+    OUT cumulative bigint,
+    OUT sum_us double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'secconn_hook_histogram'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+CREATE VIEW secconn_hook_histogram AS
+    SELECT * FROM secconn_hook_histogram();
+
+REVOKE ALL ON secconn_hook_histogram FROM PUBLIC;
+GRANT SELECT ON secconn_hook_histogram TO pg_monitor;
+REVOKE ALL ON FUNCTION secconn_hook_histogram() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION secconn_hook_histogram() TO pg_monitor;
+
+--
 -- The certificates the server presents and trusts.  Reads files the
 -- server's settings name: pg_monitor only.
 --

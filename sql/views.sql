@@ -149,6 +149,13 @@ SELECT checked, accepted, warned, rejected, rejected_ssl, rejected_min_tls,
        hook_time_total_us, hook_time_max_us,
        stats_reset > now() - interval '1 hour' AS reset_recently
   FROM secconn_stats;
+-- the hook-time histograms: reset too; fixed buckets from 1 us to +Inf
+SELECT path, count(*) AS buckets, sum(count) AS checks,
+       max(cumulative) AS total, max(sum_us) AS sum_us,
+       min(le_us) AS first_le_us, max(le_us) AS last_le_us
+  FROM secconn_hook_histogram GROUP BY path ORDER BY path;
+SELECT string_agg(le_us::text, ' ' ORDER BY le_us) AS bounds_us
+  FROM secconn_hook_histogram WHERE path = 'hit';
 SELECT attname, format_type(atttypid, atttypmod)
   FROM pg_attribute
  WHERE attrelid = 'secconn_rejections'::regclass AND attnum > 0
@@ -177,6 +184,8 @@ SELECT * FROM secconn_policies;
 SELECT * FROM secconn_stats_counters();
 SELECT * FROM secconn_rejection_history();
 SELECT * FROM secconn_role_policies();
+SELECT * FROM secconn_hook_histogram;
+SELECT * FROM secconn_hook_histogram();
 SELECT secconn_stats_reset();
 RESET ROLE;
 
@@ -189,6 +198,7 @@ SELECT checked >= 0 AS stats_readable FROM secconn_stats;
 SELECT count(*) >= 0 AS rejections_readable FROM secconn_rejections;
 SELECT count(*) > 0 AS roles_readable FROM secconn_roles;
 SELECT count(*) > 0 AS policies_readable FROM secconn_policies;
+SELECT count(*) AS histogram_readable FROM secconn_hook_histogram;
 SELECT secconn_stats_reset();
 RESET ROLE;
 

@@ -25,6 +25,7 @@
 
 #include "label.h"
 #include "policycache.h"
+#include "standby.h"
 
 /*
  * Parse a policy given in SQL, or raise the error SECURITY LABEL raises for
@@ -67,6 +68,8 @@ secconn_object_relabel(const ObjectAddress *object, const char *seclabel)
 
 	/* Cached policies must not outlive this change once it commits. */
 	secconn_policy_cache_note_change();
+	/* ...and on standbys, which see only the commit record. */
+	secconn_standby_note_label_change(object->classId);
 
 	if (seclabel == NULL)
 		return;

@@ -78,17 +78,18 @@
  *	  both inside FinishPreparedTransaction) then bumps.
  *	- Reloading secconn.mode, secconn.default_policy or
  *	  secconn.exempt_local needs no bump: the fast path reads them live.
+ *	- During recovery (a hot standby) catalog changes arrive by WAL replay,
+ *	  which runs no secconn code: standby.c's worker bumps from the
+ *	  invalidation messages of the replayed commits, and an entry is
+ *	  served during recovery only while standby.c says that the replay
+ *	  position is covered.  Entries filled during recovery are never
+ *	  served after a promotion.
  *
  * Known gaps, by design:
  *	- A label written straight into pg_shseclabel (allow_system_table_mods)
  *	  bypasses the provider and sends no syscache invalidation: an entry
  *	  cached before it stays valid until the next bump.  Nothing else
  *	  writes pg_shseclabel.
- *	- During recovery (a hot standby) catalog changes arrive by WAL replay,
- *	  which runs no provider and no transaction callback, and label
- *	  changes send no syscache invalidation.  So the cache is neither read
- *	  nor filled while RecoveryInProgress(): a standby always takes the full
- *	  check.
  *	- Between ProcArrayEndTransaction and the first bump (a few
  *	  instructions in the committing backend) a connection can still be
  *	  admitted under the old policy; its client could not have known of
@@ -124,6 +125,7 @@
 #include "evaluate.h"
 #include "facts.h"
 #include "policycache.h"
+#include "standby.h"
 
 #define SECCONN_POLICY_CACHE_ENTRIES	1024	/* a power of two */
 #define SECCONN_POLICY_CACHE_PROBES		8
@@ -150,6 +152,7 @@ typedef struct CacheEntry
 	char		dbname[NAMEDATALEN];
 	MergedPolicy enforced;		/* labels without mode=warn */
 	MergedPolicy warned;		/* mode=warn labels */
+	bool		in_recovery;	/* filled during recovery: see standby.c */
 } CacheEntry;
 
 typedef struct PolicyCache
@@ -167,11 +170,21 @@ static bool change_pending = false;
 /* Bump once more after this commit's invalidation messages are queued. */
 static bool bump_after_inval = false;
 
+/* Did the last secconn_policy_cache_begin run during recovery? */
+static bool begun_in_recovery = false;
+
 static void
 bump_generation(void)
 {
 	if (cache != NULL)
 		pg_atomic_fetch_add_u64(&cache->generation, 1);
+}
+
+/* Invalidate every entry now (standby.c). */
+void
+secconn_policy_cache_bump(void)
+{
+	bump_generation();
 }
 
 /* ---- shared memory (set up by shmem.c) ---- */
@@ -330,19 +343,27 @@ unmerge(const MergedPolicy *merged, bool warn_only)
 }
 
 /*
- * Is there a cache-able generation?  Not without shared memory, and not
- * during recovery (see the file header).
+ * May the fast path serve an entry now?  Not without shared memory; during
+ * recovery only while standby.c says so (it ends with a barrier, before
+ * the caller reads the generation).  *recovery: whether we are in
+ * recovery, which an entry must match.
  */
 static bool
-cache_usable(void)
+lookup_usable(bool *recovery)
 {
-	return cache != NULL && !RecoveryInProgress();
+	if (cache == NULL)
+		return false;
+	*recovery = RecoveryInProgress();
+	return !*recovery || secconn_standby_cache_current();
 }
 
-/* Copy out the valid entry for a key; false if there is none. */
+/*
+ * Copy out the valid entry for a key, filled in recovery or not as
+ * "recovery" says; false if there is none.
+ */
 static bool
 find_entry(const char *role_name, const char *dbname, bool physical,
-		   CacheEntry *entry)
+		   bool recovery, CacheEntry *entry)
 {
 	uint64		generation;
 	uint32		hash;
@@ -372,7 +393,7 @@ find_entry(const char *role_name, const char *dbname, bool physical,
 		const CacheEntry *e =
 		&cache->entries[(first + i) & (SECCONN_POLICY_CACHE_ENTRIES - 1)];
 
-		if (e->generation == generation &&
+		if (e->generation == generation && e->in_recovery == recovery &&
 			key_matches(e, hash, role_name, dbname, physical))
 		{
 			*entry = *e;
@@ -398,11 +419,13 @@ secconn_policy_cache_lookup(Port *port, bool physical,
 	const char *role_name;
 	const char *dbname;
 	CacheEntry	entry;
+	bool		recovery;
 
-	if (!cache_usable())
+	if (!lookup_usable(&recovery))
 		return false;
 	connection_key(port, physical, &role_name, &dbname);
-	if (!find_entry(role_name, dbname, physical, &entry) || entry.slow_only)
+	if (!find_entry(role_name, dbname, physical, recovery, &entry) ||
+		entry.slow_only)
 		return false;
 
 	cached->roleid = entry.roleid;
@@ -423,8 +446,10 @@ secconn_policy_cache_begin(void)
 {
 	uint64		generation;
 
-	if (!cache_usable())
+	if (cache == NULL)
 		return 0;
+	/* Decided here, before the reads: see standby.c. */
+	begun_in_recovery = RecoveryInProgress();
 	generation = pg_atomic_read_u64(&cache->generation);
 	pg_memory_barrier();
 	AcceptInvalidationMessages();
@@ -518,6 +543,7 @@ secconn_policy_cache_store(uint64 generation, Port *port, bool physical,
 	entry.physical = physical;
 	entry.secret_is_scram = secret_is_scram;
 	entry.roleid = roleid;
+	entry.in_recovery = begun_in_recovery;
 	strlcpy(entry.role_name, role_name, sizeof(entry.role_name));
 	strlcpy(entry.dbname, dbname, sizeof(entry.dbname));
 

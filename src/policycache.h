@@ -28,6 +28,7 @@ extern Size secconn_policy_cache_shmem_size(void);
 extern void secconn_policy_cache_shmem_attach(void *block, LWLock *lock,
 											  bool found);
 extern void secconn_policy_cache_note_change(void);
+extern void secconn_policy_cache_bump(void);
 extern void secconn_policy_cache_note_utility(Node *parsetree);
 extern bool secconn_policy_cache_lookup(Port *port, bool physical,
 										SecconnCachedPolicies *cached);

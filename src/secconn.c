@@ -22,6 +22,7 @@
 #include "label.h"
 #include "policycache.h"
 #include "shmem.h"
+#include "standby.h"
 
 PG_MODULE_MAGIC;
 
@@ -39,5 +40,6 @@ _PG_init(void)
 	secconn_shmem_init();
 	secconn_policy_cache_init();
 	secconn_guard_init();
+	secconn_standby_init();
 	secconn_hook_init();
 }

@@ -18,11 +18,12 @@
  *	- A ring of the last secconn.history_size rejected and warned
  *	  connection attempts.
  *
- *	- Counters of the checks since the last reset.
+ *	- Counters of the checks since the last reset, with the hook-time
+ *	  histograms (fixed buckets, see shmem.h).
  *
- * Every shared region of secconn (this block, the policy cache's) is
- * requested and created here, from the one list "regions"; each region's
- * owner says how large it is and fills it.
+ * Every shared region of secconn (this block, the policy cache's,
+ * standby.c's) is requested and created here, from the one list "regions";
+ * each region's owner says how large it is and fills it.
  *
  * Locking rules:
  *
@@ -64,6 +65,7 @@
 #include "guc.h"
 #include "policycache.h"
 #include "shmem.h"
+#include "standby.h"
 
 
 /* One backend's slot; see the file header for the change-count protocol. */
@@ -142,18 +144,21 @@ main_attach(void *block, LWLock *lock, bool found)
 											   sizeof(SecconnSlot))));
 }
 
-/* Every shared region: a block and one LWLock (its own tranche) each. */
+/* Every shared region: a block, and an LWLock (its own tranche) if asked. */
 typedef struct ShmemRegion
 {
 	const char *name;			/* of the block and of the LWLock tranche */
+	bool		lock;
 	Size		(*size) (void);
 	void		(*attach) (void *block, LWLock *lock, bool found);
 } ShmemRegion;
 
 static const ShmemRegion regions[] = {
-	{"secconn", main_size, main_attach},
-	{"secconn policy cache", secconn_policy_cache_shmem_size,
+	{"secconn", true, main_size, main_attach},
+	{"secconn policy cache", true, secconn_policy_cache_shmem_size,
 	secconn_policy_cache_shmem_attach},
+	{"secconn standby", false, secconn_standby_shmem_size,
+	secconn_standby_shmem_attach},
 };
 
 static void
@@ -165,7 +170,8 @@ secconn_shmem_request(void)
 	for (size_t i = 0; i < lengthof(regions); i++)
 	{
 		RequestAddinShmemSpace(regions[i].size());
-		RequestNamedLWLockTranche(regions[i].name, 1);
+		if (regions[i].lock)
+			RequestNamedLWLockTranche(regions[i].name, 1);
 	}
 }
 
@@ -182,7 +188,7 @@ secconn_shmem_startup(void)
 		void	   *block = ShmemInitStruct(regions[i].name,
 											regions[i].size(), &found);
 
-		regions[i].attach(block, found ? NULL :
+		regions[i].attach(block, found || !regions[i].lock ? NULL :
 						  &(GetNamedLWLockTranche(regions[i].name))->lock,
 						  found);
 	}
@@ -319,6 +325,24 @@ secconn_slot_has_pid(int index, int pid)
 	return secconn_read_session(index, &session) && session.pid == pid;
 }
 
+const int64 secconn_hist_bounds_ns[SECCONN_HIST_BUCKETS - 1] = {
+	1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000,
+	1000000, 2000000, 5000000, 10000000
+};
+
+static int
+hist_bucket(int64 elapsed_ns)
+{
+	int			i;
+
+	for (i = 0; i < SECCONN_HIST_BUCKETS - 1; i++)
+	{
+		if (elapsed_ns <= secconn_hist_bounds_ns[i])
+			break;
+	}
+	return i;
+}
+
 /*
  * The counters: one call per checked connection.  "violations" are the
  * requirements that caused a rejection (counted in rejected_by[] only for
@@ -329,6 +353,8 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 					bool cache_hit)
 {
 	SecconnCounters *c;
+	int			path = cache_hit ? SECCONN_HIST_HIT : SECCONN_HIST_MISS;
+	int			bucket = hist_bucket(elapsed_ns);
 
 	if (shared == NULL)
 		return;
@@ -358,8 +384,10 @@ secconn_count_check(SecconnAction action, int violations, int64 elapsed_ns,
 			}
 			break;
 	}
+	c->hook_hist[path][bucket]++;
 	if (elapsed_ns > 0)
 	{
+		c->hook_hist_sum_ns[path] += elapsed_ns;
 		c->hook_time_total_ns += elapsed_ns;
 		if (elapsed_ns > c->hook_time_max_ns)
 			c->hook_time_max_ns = elapsed_ns;

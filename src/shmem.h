@@ -66,6 +66,17 @@ typedef struct SecconnEvent
 	char		cipher[SECCONN_CIPHER_NAME_LEN];
 } SecconnEvent;
 
+/*
+ * The hook-time histogram: fixed log-scale buckets, 1-2-5 per decade from
+ * 1 us to 10 ms, and one for longer; a check of t ns counts in the first
+ * bucket whose bound is >= t.  One histogram for checks admitted by the
+ * policy cache, one for the full check.
+ */
+#define SECCONN_HIST_BUCKETS		14	/* 13 bounds and +Inf */
+#define SECCONN_HIST_HIT			0
+#define SECCONN_HIST_MISS			1
+extern const int64 secconn_hist_bounds_ns[SECCONN_HIST_BUCKETS - 1];
+
 /* A snapshot of the counters. */
 typedef struct SecconnCounters
 {
@@ -78,6 +89,8 @@ typedef struct SecconnCounters
 	int64		hook_time_max_ns;
 	int64		policy_cache_hits;	/* admitted by the fast path */
 	int64		client_certs_expiring;	/* 1.1 */
+	int64		hook_hist[2][SECCONN_HIST_BUCKETS];	/* SECCONN_HIST_HIT/_MISS */
+	int64		hook_hist_sum_ns[2];
 	TimestampTz stats_reset;
 } SecconnCounters;
 

@@ -14,6 +14,7 @@
  *	secconn_stats_counters()		secconn_stats; _1_1: with
  *									client_certs_expiring
  *	secconn_stats_reset()
+ *	secconn_hook_histogram()		the hook-time histograms
  *	secconn_tls_version(), secconn_cipher(), secconn_cipher_bits(),
  *	secconn_cipher_strong(), secconn_auth_mechanism()	this session
  *									(C names secconn_session_*)
@@ -52,6 +53,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -76,6 +78,7 @@ PG_FUNCTION_INFO_V1(secconn_rejection_history);
 PG_FUNCTION_INFO_V1(secconn_stats_counters);
 PG_FUNCTION_INFO_V1(secconn_stats_counters_1_1);
 PG_FUNCTION_INFO_V1(secconn_stats_reset);
+PG_FUNCTION_INFO_V1(secconn_hook_histogram);
 PG_FUNCTION_INFO_V1(secconn_session_tls_version);
 PG_FUNCTION_INFO_V1(secconn_session_cipher);
 PG_FUNCTION_INFO_V1(secconn_session_cipher_bits);
@@ -759,6 +762,46 @@ stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 }
 
 SHAPES_1_0_AND_1_1(secconn_stats_counters, stats_counters)
+
+/*
+ * secconn_hook_histogram(): one row per (path, bucket) of the hook-time
+ * histograms, cumulative counts as Prometheus has them, and the path's sum.
+ */
+Datum
+secconn_hook_histogram(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SecconnCounters counters;
+	static const char *const paths[2] = {"hit", "miss"};
+
+	require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	check_result_columns(rsinfo->setDesc, 5);
+	secconn_read_counters(&counters);
+
+	for (int path = 0; path < 2; path++)
+	{
+		int64		cumulative = 0;
+
+		for (int b = 0; b < SECCONN_HIST_BUCKETS; b++)
+		{
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
+
+			cumulative += counters.hook_hist[path][b];
+			values[0] = CStringGetTextDatum(paths[path]);
+			values[1] = Float8GetDatum(b < SECCONN_HIST_BUCKETS - 1 ?
+									   secconn_hist_bounds_ns[b] / 1000.0 :
+									   get_float8_infinity());
+			values[2] = Int64GetDatum(counters.hook_hist[path][b]);
+			values[3] = Int64GetDatum(cumulative);
+			values[4] = Float8GetDatum(counters.hook_hist_sum_ns[path] / 1000.0);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+								 values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
 
 /* secconn_stats_reset(): zero the counters; the rejection ring stays. */
 Datum

@@ -81,15 +81,18 @@ is( join(' ', sort keys %exported),
 		  secconn_warned_total secconn_rejected_total
 		  secconn_rejected_by_requirement_total secconn_login_roles_count
 		  secconn_server_certificate_not_after_seconds
-		  secconn_client_certs_expiring_total)),
+		  secconn_client_certs_expiring_total
+		  secconn_hook_seconds_bucket secconn_hook_time_seconds_total)),
 	'the query files export exactly the documented metric names');
 is_deeply(
-	{ map { $_ => $exported{$_} } qw(secconn_sessions secconn_rejected_by_requirement_total secconn_login_roles_count secconn_server_certificate_not_after_seconds) },
+	{ map { $_ => $exported{$_} } qw(secconn_sessions secconn_rejected_by_requirement_total secconn_login_roles_count secconn_server_certificate_not_after_seconds secconn_hook_seconds_bucket secconn_hook_time_seconds_total) },
 	{
 		secconn_sessions => [qw(transport tls_version cipher_strong auth_mechanism compliant)],
 		secconn_rejected_by_requirement_total => ['requirement'],
 		secconn_login_roles_count => ['password_type'],
 		secconn_server_certificate_not_after_seconds => [qw(source position subject)],
+		secconn_hook_seconds_bucket => [qw(path le)],
+		secconn_hook_time_seconds_total => ['path'],
 	},
 	'labels of the labelled metrics');
 
