@@ -17,7 +17,11 @@
  * label provider adds a pg_authid / pg_database catalog invalidation to the
  * transaction that changes a label (secconn_standby_note_label_change):
  * that message travels in the commit record and reaches the same callbacks
- * on the standby.
+ * on the standby.  Since a standby cannot know that its primary sends it
+ * (an older secconn there does not, nor does a direct catalog write), the
+ * worker also compares a fingerprint of pg_shseclabel in each round and
+ * bumps when it changed: the same ordering argument as for the callbacks
+ * below, with the round's catalog snapshot in place of the queue.
  *
  * The trouble is only WHEN a standby process reads the queue: a new backend
  * skips what was sent before it joined, and an idle one reads nothing.  So
@@ -26,8 +30,9 @@
  * relevant commit has bumped the generation:
  *
  *	worker start:  R0 := replay position; bump; covered := R0
- *	each round:    R := replay position; start and commit a transaction
- *				   (which reads the queue: the callbacks bump); covered := R
+ *	each round:    R := replay position; start a transaction (which reads
+ *				   the queue: the callbacks bump), compare the labels'
+ *				   fingerprint (bump if it changed), commit; covered := R
  *
  * and the fast path, during recovery, serves an entry only if
  *
@@ -63,16 +68,20 @@
  * crashed), covered stops advancing and the standby takes the full check
  * as soon as replay moves: it fails slow, never open.
  *
- * The primary must run this secconn too (the label invalidation is added
- * there).  After promotion the worker exits; the primary rules apply.
+ * After promotion the worker exits; the primary rules apply.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlogrecovery.h"
+#include "catalog/pg_shseclabel.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "port/atomics.h"
@@ -82,6 +91,7 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/inval.h"
+#include "utils/rel.h"
 #include "utils/wait_event.h"
 
 #include "policycache.h"
@@ -183,13 +193,71 @@ secconn_standby_cache_current(void)
 	return false;
 }
 
-/* One round: read the queue, then say how far replay is covered. */
+/*
+ * A fingerprint of every row of pg_shseclabel, as this transaction's
+ * catalog snapshot sees it: an order-independent sum of each row's hash
+ * (its object, class, provider and label bytes as stored, not de-TOASTed),
+ * plus the row count.
+ */
+static uint64
+labels_fingerprint(void)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	uint64		sum = 0;
+	uint64		rows = 0;
+
+	rel = table_open(SharedSecLabelRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_shseclabel row = (Form_pg_shseclabel) GETSTRUCT(tuple);
+		uint64		h = hash_bytes_uint32_extended(row->objoid, row->classoid);
+		bool		isnull;
+
+		for (int attnum = Anum_pg_shseclabel_provider;
+			 attnum <= Anum_pg_shseclabel_label; attnum++)
+		{
+			Datum		value = heap_getattr(tuple, attnum,
+											 RelationGetDescr(rel), &isnull);
+
+			if (!isnull)
+				h = hash_bytes_extended((const unsigned char *) DatumGetPointer(value),
+										VARSIZE_ANY(DatumGetPointer(value)), h);
+		}
+		sum += h;
+		rows++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return sum ^ (rows * UINT64CONST(0x9E3779B97F4A7C15));
+}
+
+/*
+ * One round: read the queue, compare the labels, then say how far replay
+ * is covered.  The label comparison does not trust the primary to have
+ * sent an invalidation for a label change: a primary running an older
+ * secconn, WAL it wrote before an upgrade (a lagging standby), or a direct
+ * write to pg_shseclabel sends none.  The transaction's catalog snapshot
+ * is taken after "replayed" was read, so it sees every commit replayed up
+ * to there, as the invalidation queue does.
+ */
 static void
 cover(XLogRecPtr replayed)
 {
+	static bool have_fingerprint = false;
+	static uint64 last_fingerprint = 0;
+	uint64		fingerprint;
+
 	/* A transaction start reads the invalidation queue (AtStart_Cache). */
 	StartTransactionCommand();
+	fingerprint = labels_fingerprint();
 	CommitTransactionCommand();
+	if (!have_fingerprint || fingerprint != last_fingerprint)
+		secconn_policy_cache_bump();
+	have_fingerprint = true;
+	last_fingerprint = fingerprint;
 	pg_memory_barrier();
 	pg_atomic_write_u64(&standby->covered, (uint64) replayed);
 }

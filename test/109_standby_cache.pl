@@ -53,10 +53,13 @@ CREATE ROLE s_y LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE s_d LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE s_p LOGIN PASSWORD '$PASSWORD';
 CREATE ROLE s_w LOGIN PASSWORD '$PASSWORD';
+CREATE ROLE s_k LOGIN PASSWORD '$PASSWORD';
+CREATE ROLE s_probe LOGIN PASSWORD '$PASSWORD';
 CREATE DATABASE s_db;
 CREATE DATABASE s_db2;
 });
 label($primary, ROLE => 'grp_s', 'ssl');
+label($primary, ROLE => 's_k', 'auth=scram-sha-256');
 label($primary, ROLE => 's_y', 'ssl');
 label($primary, DATABASE => 's_db2', 'ssl');
 
@@ -198,6 +201,38 @@ accept_ok($node, conn($node, user => 's_w', sslmode => 'require'),
 	'while the worker is stopped: compliant connection admitted (full check)');
 ok(kill('CONT', $worker_pid), 'the worker runs again');
 warm(conn($node, user => 's_w', sslmode => 'require'), 'after the worker runs again');
+
+# ---- a label change that sends no invalidation message ----
+# A primary running an older secconn, WAL it wrote before its upgrade (a
+# lagging standby), or a direct write to pg_shseclabel change a label with
+# no invalidation at all; the worker's fingerprint of pg_shseclabel must
+# still see it.  A second cached role shows when the worker has covered the
+# replayed write (it is served from the cache again), so that s_k's stale
+# entry, if it were still valid, would be served.
+warm(conn($node, user => 's_k'), 'role whose label plain TCP meets');
+warm(conn($node, user => 's_probe'), 'probe role');
+on_primary(q{SET allow_system_table_mods = on;
+UPDATE pg_shseclabel SET label = 'ssl'
+ WHERE provider = 'secconn' AND objoid = 's_k'::regrole});
+is($standby->safe_psql('postgres',
+		q{SELECT label FROM pg_shseclabel WHERE objoid = 's_k'::regrole}),
+	'ssl', 'the direct write to pg_shseclabel is replayed on the standby');
+{
+	my $before = hits();
+	my $tries = 0;
+	while (hits() == $before && $tries < 50)
+	{
+		my ($ret) = $node->psql('postgres', 'SELECT 1',
+			connstr => conn($node, user => 's_probe'));
+		last if $ret != 0;
+		$tries++;
+	}
+	ok(hits() > $before,
+		'the worker has covered the replayed write (the probe role is served from the cache again)');
+}
+reject_ok($node, conn($node, user => 's_k'),
+	'label changed with no invalidation: plain TCP rejected on the standby',
+	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_k"');
 
 # ---- the hook-time histograms agree with the counters, and reset ----
 my ($hit_total, $miss_total, $hits, $checked) = split /\|/, bg_query($mon, q{
