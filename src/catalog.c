@@ -36,7 +36,9 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "secconn.h"
+#include "catalog.h"
+#include "guc.h"
+#include "label.h"
 
 /*
  * The OID of role "rolname", or InvalidOid.  If password is not NULL, set
@@ -68,28 +70,43 @@ secconn_lookup_role(const char *rolname, char **password)
 	return roleid;
 }
 
+/*
+ * Find one pg_database row by "key" on index "indexid" (the syscache is not
+ * usable before a database is selected); false if there is none.
+ */
+static bool
+find_database(ScanKey key, Oid indexid, Oid *dbid, Oid *owner)
+{
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, indexid,
+										  criticalSharedRelcachesBuilt,
+										  NULL, 1, key);
+	HeapTuple	tuple = systable_getnext(scan);
+	bool		found = HeapTupleIsValid(tuple);
+
+	if (found)
+	{
+		*dbid = ((Form_pg_database) GETSTRUCT(tuple))->oid;
+		*owner = ((Form_pg_database) GETSTRUCT(tuple))->datdba;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* The OID of database "datname", or InvalidOid. */
 Oid
 secconn_lookup_database(const char *datname)
 {
-	Relation	rel;
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	Oid			dbid = InvalidOid;
+	Oid			dbid;
+	Oid			owner;
 
 	ScanKeyInit(&key, Anum_pg_database_datname,
 				BTEqualStrategyNumber, F_NAMEEQ,
 				CStringGetDatum(datname));
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DatabaseNameIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-		dbid = ((Form_pg_database) GETSTRUCT(tuple))->oid;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return dbid;
+	return find_database(&key, DatabaseNameIndexId, &dbid, &owner) ?
+		dbid : InvalidOid;
 }
 
 /* The secconn label on a shared object, palloc'd, or NULL when none. */
@@ -137,23 +154,14 @@ secconn_get_label(Oid classid, Oid objid)
 static Oid
 database_owner(Oid dbid)
 {
-	Relation	rel;
 	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	Oid			owner = InvalidOid;
+	Oid			found_id;
+	Oid			owner;
 
 	ScanKeyInit(&key, Anum_pg_database_oid,
 				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(dbid));
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DatabaseOidIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-		owner = ((Form_pg_database) GETSTRUCT(tuple))->datdba;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return owner;
+	return find_database(&key, DatabaseOidIndexId, &found_id, &owner) ?
+		owner : InvalidOid;
 }
 
 /*
@@ -227,9 +235,23 @@ append_applied(List *policies, SecconnSourceKind kind, Oid objid,
 	applied->label = text;
 	applied->valid = secconn_policy_parse(text, &applied->policy, &error);
 	if (!applied->valid)
-		applied->invalid_reason =
-			psprintf("Invalid requirement \"%s\": %s", error.word, error.detail);
+		applied->invalid_reason = secconn_policy_error_text(&error);
 	return lappend(policies, applied);
+}
+
+/* The default policy as a list of one applied policy; NIL when empty. */
+List *
+secconn_collect_default_policy(void)
+{
+	SecconnAppliedPolicy *applied;
+
+	if (secconn_default_policy == NULL)
+		return NIL;
+	applied = palloc0(sizeof(SecconnAppliedPolicy));
+	applied->kind = SECCONN_SOURCE_DEFAULT;
+	applied->valid = true;
+	applied->policy = *secconn_default_policy;
+	return list_make1(applied);
 }
 
 /*
@@ -241,18 +263,8 @@ append_applied(List *policies, SecconnSourceKind kind, Oid objid,
 List *
 secconn_collect_policies(Oid roleid, Oid dbid, const char *dbname)
 {
-	List	   *policies = NIL;
+	List	   *policies = secconn_collect_default_policy();
 	ListCell   *cell;
-
-	if (secconn_default_policy)
-	{
-		SecconnAppliedPolicy *applied = palloc0(sizeof(SecconnAppliedPolicy));
-
-		applied->kind = SECCONN_SOURCE_DEFAULT;
-		applied->valid = true;
-		applied->policy = *secconn_default_policy;
-		policies = lappend(policies, applied);
-	}
 
 	if (OidIsValid(roleid))
 	{
@@ -294,6 +306,8 @@ secconn_source_description(const SecconnAppliedPolicy *applied)
 							secconn_role_name(applied->object_id));
 		case SECCONN_SOURCE_DATABASE:
 			return psprintf("the label on database \"%s\"", applied->object_name);
+		case SECCONN_SOURCE_CACHE:
+			return pstrdup("the cached labels");
 	}
 	return pstrdup("an unknown source");
 }

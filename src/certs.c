@@ -45,7 +45,10 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "secconn.h"
+#include "certs.h"
+#include "compat.h"
+#include "guc.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(secconn_server_certificates);
 

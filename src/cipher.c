@@ -41,9 +41,11 @@
 #include <openssl/ssl.h>
 
 #include "cipher.h"
+#include "policy.h"
+#include "words.h"
 
-/* Longest "cipher=LIST" value we evaluate; matches the policy length cap. */
-#define MAX_LIST_LEN		1024
+/* A "cipher=LIST" value is part of a policy, so no longer than one. */
+#define MAX_LIST_LEN		SECCONN_MAX_POLICY_LEN
 
 /* More than OpenSSL has ever defined (about 175), with room to spare. */
 #define MAX_KNOWN_CIPHERS	1024
@@ -56,11 +58,6 @@ static const char *const tls13_suites[] = {
 	"TLS_AES_128_CCM_SHA256",
 	"TLS_AES_128_CCM_8_SHA256",
 };
-
-#define TLS13_SUITES_STRING \
-	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
-	"TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:" \
-	"TLS_AES_128_CCM_8_SHA256"
 
 /* Every cipher OpenSSL knows; see load_known_ciphers(). */
 static const SSL_CIPHER *known_ciphers[MAX_KNOWN_CIPHERS];
@@ -154,52 +151,10 @@ secconn_cipher_strong(const SSL_CIPHER *cipher, int protocol_version)
 }
 
 
-/*
- * Fill known_ciphers[], once per process.  First what
- * "ALL:COMPLEMENTOFALL" and all five TLS 1.3 suites select at security
- * level 0: every cipher this OpenSSL can negotiate, the eNULL ones
- * included.  That still misses ciphers OpenSSL defines but cannot use in
- * this process (IDEA and SEED need the legacy provider, GOST an engine), so
- * then we probe every 2-byte cipher code with SSL_CIPHER_find() and add what
- * is missing, except the two signalling values (renegotiation info and
- * fallback SCSV), which are not ciphers.
- *
- * Returns false if OpenSSL could not build a context.  Never ereports.
- */
-static bool
-load_known_ciphers(void)
+/* Add to known_ciphers[0..n) every cipher SSL_CIPHER_find knows; the new n. */
+static int
+add_ciphers_by_code(SSL *ssl, int n)
 {
-	SSL_CTX    *ctx;
-	SSL		   *ssl;
-	STACK_OF(SSL_CIPHER) *sk;
-	int			n = 0;
-
-	if (known_ciphers_loaded)
-		return true;
-
-	ctx = SSL_CTX_new(TLS_method());
-	if (ctx == NULL)
-	{
-		ERR_clear_error();
-		return false;
-	}
-	SSL_CTX_set_security_level(ctx, 0);
-	if (SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL") != 1 ||
-		SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES_STRING) != 1 ||
-		(ssl = SSL_new(ctx)) == NULL)
-	{
-		SSL_CTX_free(ctx);
-		ERR_clear_error();
-		return false;
-	}
-
-	sk = SSL_CTX_get_ciphers(ctx);
-	for (int i = 0; sk != NULL && i < sk_SSL_CIPHER_num(sk); i++)
-	{
-		if (n < MAX_KNOWN_CIPHERS)
-			known_ciphers[n++] = sk_SSL_CIPHER_value(sk, i);
-	}
-
 	for (int code = 0; code <= 0xFFFF; code++)
 	{
 		unsigned char bytes[2];
@@ -219,6 +174,61 @@ load_known_ciphers(void)
 		if (!seen && n < MAX_KNOWN_CIPHERS)
 			known_ciphers[n++] = cipher;
 	}
+	return n;
+}
+
+/*
+ * Fill known_ciphers[], once per process.  First what
+ * "ALL:COMPLEMENTOFALL" and all five TLS 1.3 suites select at security
+ * level 0: every cipher this OpenSSL can negotiate, the eNULL ones
+ * included.  That still misses ciphers OpenSSL defines but cannot use in
+ * this process (IDEA and SEED need the legacy provider, GOST an engine), so
+ * then we probe every 2-byte cipher code with SSL_CIPHER_find() and add what
+ * is missing, except the two signalling values (renegotiation info and
+ * fallback SCSV), which are not ciphers.
+ *
+ * Returns false if OpenSSL could not build a context.  Never ereports.
+ */
+static bool
+load_known_ciphers(void)
+{
+	SSL_CTX    *ctx;
+	SSL		   *ssl;
+	STACK_OF(SSL_CIPHER) *sk;
+	int			n = 0;
+	char	   *suites;
+	bool		ok;
+
+	if (known_ciphers_loaded)
+		return true;
+
+	ctx = SSL_CTX_new(TLS_method());
+	if (ctx == NULL)
+	{
+		ERR_clear_error();
+		return false;
+	}
+	SSL_CTX_set_security_level(ctx, 0);
+	suites = secconn_join_words(tls13_suites, lengthof(tls13_suites), ":", NULL);
+	ok = SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL") == 1 &&
+		SSL_CTX_set_ciphersuites(ctx, suites) == 1 &&
+		(ssl = SSL_new(ctx)) != NULL;
+	pfree(suites);
+	if (!ok)
+	{
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return false;
+	}
+
+	sk = SSL_CTX_get_ciphers(ctx);
+	for (int i = 0; sk != NULL && i < sk_SSL_CIPHER_num(sk); i++)
+	{
+		if (n < MAX_KNOWN_CIPHERS)
+			known_ciphers[n++] = sk_SSL_CIPHER_value(sk, i);
+	}
+
+	n = add_ciphers_by_code(ssl, n);
 
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
@@ -528,8 +538,9 @@ bad_tls13_entry(const char *entry)
 		return psprintf("\"%s\" is not a TLS 1.3 cipher suite; name TLS 1.2 and older ciphers by their OpenSSL names, here \"%s\".",
 						entry, SSL_CIPHER_get_name(cipher));
 
-	return psprintf("\"%s\" is not a TLS 1.3 cipher suite; those are TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256.",
-					entry);
+	return psprintf("\"%s\" is not a TLS 1.3 cipher suite; those are %s.",
+					entry, secconn_join_words(tls13_suites, lengthof(tls13_suites),
+											  ", ", " and "));
 }
 
 /*
@@ -578,6 +589,63 @@ check_openssl_entry(SSL_CTX *ctx, const char *entry, bool first)
 	return NULL;
 }
 
+/* Empty entries first: they are typos, whatever else the list holds. */
+static char *
+separator_problem(const char *list)
+{
+	const char *pos = list;
+	const char *entry;
+	size_t		len;
+
+	while (next_entry(&pos, &entry, &len))
+	{
+		if (len > 0)
+			continue;
+		if (entry == list)
+			return psprintf("The cipher list starts with a separator.");
+		if (pos == NULL)
+			return psprintf("The cipher list ends with a separator.");
+		return psprintf("The cipher list has two separators in a row after \"%.*s\".",
+						(int) (entry - 1 - list), list);
+	}
+	return NULL;
+}
+
+/* Each entry on its own; *ctx is created on the first OpenSSL entry. */
+static char *
+entries_problem(const char *list, SSL_CTX **ctx)
+{
+	const char *pos = list;
+	const char *entry;
+	size_t		len;
+	char		one[MAX_LIST_LEN + 1];
+	bool		first_openssl = true;
+
+	while (next_entry(&pos, &entry, &len))
+	{
+		char	   *problem;
+
+		memcpy(one, entry, len);
+		one[len] = '\0';
+		if (entry_is_tls13(entry, len))
+		{
+			if (!entry_is_tls13_suite(entry, len))
+				return bad_tls13_entry(one);
+			continue;
+		}
+		if (!entry_chars_ok(entry, len))
+			return psprintf("\"%s\" contains a character that cannot appear in an OpenSSL cipher name.",
+							one);
+		if (*ctx == NULL && (*ctx = get_scratch_ctx()) == NULL)
+			return psprintf("OpenSSL could not create a context to check the cipher list.");
+		problem = check_openssl_entry(*ctx, one, first_openssl);
+		if (problem)
+			return problem;
+		first_openssl = false;
+	}
+	return NULL;
+}
+
 /*
  * Validate a "cipher=LIST" value: NULL if good, else a palloc'd sentence
  * naming the bad entry.  No ereport, no catalogs: see the file header.
@@ -585,63 +653,18 @@ check_openssl_entry(SSL_CTX *ctx, const char *entry, bool first)
 char *
 secconn_cipher_list_check(const char *list)
 {
-	const char *pos;
-	const char *entry;
-	size_t		len;
-	size_t		list_len;
 	char		joined[MAX_LIST_LEN + 1];
-	char		one[MAX_LIST_LEN + 1];
 	SSL_CTX    *ctx = NULL;
-	bool		first_openssl = true;
 	char	   *problem;
 
 	if (list == NULL || list[0] == '\0')
 		return psprintf("The cipher list is empty.");
-	list_len = strlen(list);
-	if (list_len > MAX_LIST_LEN)
+	if (strlen(list) > MAX_LIST_LEN)
 		return psprintf("A cipher list may be at most %d bytes long.",
 						MAX_LIST_LEN);
-
-	/* Empty entries first: they are typos, whatever else the list holds. */
-	pos = list;
-	while (next_entry(&pos, &entry, &len))
-	{
-		if (len == 0)
-		{
-			if (entry == list)
-				return psprintf("The cipher list starts with a separator.");
-			if (pos == NULL)
-				return psprintf("The cipher list ends with a separator.");
-			return psprintf("The cipher list has two separators in a row after \"%.*s\".",
-							(int) (entry - 1 - list), list);
-		}
-	}
-
-	pos = list;
-	while (next_entry(&pos, &entry, &len))
-	{
-		memcpy(one, entry, len);
-		one[len] = '\0';
-
-		if (entry_is_tls13(entry, len))
-		{
-			if (!entry_is_tls13_suite(entry, len))
-				return bad_tls13_entry(one);
-			continue;
-		}
-
-		if (!entry_chars_ok(entry, len))
-			return psprintf("\"%s\" contains a character that cannot appear in an OpenSSL cipher name.",
-							one);
-
-		if (ctx == NULL && (ctx = get_scratch_ctx()) == NULL)
-			return psprintf("OpenSSL could not create a context to check the cipher list.");
-
-		problem = check_openssl_entry(ctx, one, first_openssl);
-		if (problem)
-			return problem;
-		first_openssl = false;
-	}
+	if ((problem = separator_problem(list)) != NULL ||
+		(problem = entries_problem(list, &ctx)) != NULL)
+		return problem;
 
 	/* Together, the OpenSSL entries must still leave some cipher. */
 	if (join_openssl_entries(list, joined) > 0 &&
@@ -649,6 +672,68 @@ secconn_cipher_list_check(const char *list)
 		return psprintf("OpenSSL selects no cipher from \"%s\".", joined);
 
 	return NULL;
+}
+
+/* A TLS 1.3 session must have its suite named literally. */
+static bool
+tls13_suite_named(const char *list, const char *cipher_name)
+{
+	const char *pos = list;
+	const char *entry;
+	size_t		len;
+	size_t		name_len = strlen(cipher_name);
+
+	while (next_entry(&pos, &entry, &len))
+	{
+		if (entry_is_tls13(entry, len) && len == name_len &&
+			strncmp(entry, cipher_name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Make the allows cache hold what "list" selects for TLS 1.2 and older.
+ * False if OpenSSL is unusable (then nothing is cached: try again next
+ * time).
+ */
+static bool
+fill_allows_cache(const char *list)
+{
+	char		joined[MAX_LIST_LEN + 1];
+	SSL_CTX    *ctx;
+	STACK_OF(SSL_CIPHER) *sk;
+	int			n = 0;
+
+	allows_cache_valid = false;
+	allows_cache_ok = false;
+	allows_cache_n = 0;
+
+	if (join_openssl_entries(list, joined) > 0)
+	{
+		if ((ctx = get_scratch_ctx()) == NULL)
+			return false;
+		if (scratch_select(ctx, joined))
+		{
+			sk = SSL_CTX_get_ciphers(ctx);
+			if (sk == NULL || sk_SSL_CIPHER_num(sk) > MAX_KNOWN_CIPHERS)
+				return false;
+			for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+			{
+				const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(sk, i);
+
+				/* The context has none, but be sure: named literally only */
+				if (strcmp(SSL_CIPHER_get_version(cipher), "TLSv1.3") == 0)
+					continue;
+				allows_cache_ciphers[n++] = cipher;
+			}
+			allows_cache_n = n;
+			allows_cache_ok = true;
+		}
+	}
+	strcpy(allows_cache_list, list);
+	allows_cache_valid = true;
+	return true;
 }
 
 /*
@@ -660,68 +745,16 @@ bool
 secconn_cipher_list_allows(const char *list, const char *cipher_name,
 						   bool is_tls13)
 {
-	const char *pos;
-	const char *entry;
-	size_t		len;
-
 	if (list == NULL || cipher_name == NULL || cipher_name[0] == '\0')
 		return false;
 	if (strlen(list) > MAX_LIST_LEN)
 		return false;
-
-	/* A TLS 1.3 session must have its suite named literally. */
 	if (is_tls13)
-	{
-		size_t		name_len = strlen(cipher_name);
+		return tls13_suite_named(list, cipher_name);
 
-		pos = list;
-		while (next_entry(&pos, &entry, &len))
-		{
-			if (entry_is_tls13(entry, len) && len == name_len &&
-				strncmp(entry, cipher_name, len) == 0)
-				return true;
-		}
+	if ((!allows_cache_valid || strcmp(allows_cache_list, list) != 0) &&
+		!fill_allows_cache(list))
 		return false;
-	}
-
-	if (!allows_cache_valid || strcmp(allows_cache_list, list) != 0)
-	{
-		char		joined[MAX_LIST_LEN + 1];
-		SSL_CTX    *ctx;
-
-		allows_cache_valid = false;
-		allows_cache_ok = false;
-		allows_cache_n = 0;
-
-		if (join_openssl_entries(list, joined) > 0)
-		{
-			/* Not cached if OpenSSL is unusable: try again next time. */
-			if ((ctx = get_scratch_ctx()) == NULL)
-				return false;
-			if (scratch_select(ctx, joined))
-			{
-				STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
-				int			n = 0;
-
-				if (sk == NULL || sk_SSL_CIPHER_num(sk) > MAX_KNOWN_CIPHERS)
-					return false;
-				for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++)
-				{
-					const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(sk, i);
-
-					/* The context has none, but be sure: named literally only */
-					if (strcmp(SSL_CIPHER_get_version(cipher), "TLSv1.3") == 0)
-						continue;
-					allows_cache_ciphers[n++] = cipher;
-				}
-				allows_cache_n = n;
-				allows_cache_ok = true;
-			}
-		}
-		strcpy(allows_cache_list, list);
-		allows_cache_valid = true;
-	}
-
 	if (!allows_cache_ok)
 		return false;
 	for (int i = 0; i < allows_cache_n; i++)

@@ -48,11 +48,15 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 
+#include "catalog.h"
+#include "certs.h"
 #include "cipher.h"
-#include "secconn.h"
+#include "compat.h"
+#include "facts.h"
 
-bool		secconn_session_facts_valid = false;
-SecconnFacts secconn_session_facts;
+/* This backend's own facts, as the hook saw them (see the setter below). */
+static bool session_facts_valid = false;
+static SecconnFacts session_facts;
 
 #ifdef ENABLE_GSS
 static bool
@@ -202,11 +206,26 @@ secconn_secret_is_scram(const char *password)
 }
 
 void
+secconn_set_session_facts(const SecconnFacts *facts)
+{
+	session_facts = *facts;
+	session_facts_valid = true;
+}
+
+/* Did the hook see this session authenticate? */
+bool
+secconn_session_facts_known(void)
+{
+	return session_facts_valid;
+}
+
+/* This session's facts: saved by the hook, else transport facts only. */
+void
 secconn_current_facts(SecconnFacts *facts)
 {
-	if (secconn_session_facts_valid)
+	if (session_facts_valid)
 	{
-		*facts = secconn_session_facts;
+		*facts = session_facts;
 		return;
 	}
 	if (MyProcPort != NULL)
@@ -220,41 +239,37 @@ secconn_current_facts(SecconnFacts *facts)
 	}
 }
 
+/* Each transport's name in the views, and in a message. */
+static const struct
+{
+	const char *name;
+	const char *description;
+}			transports[] = {
+	[SECCONN_TRANSPORT_PLAIN] = {"plain", "plain TCP"},
+	[SECCONN_TRANSPORT_TLS] = {"tls", NULL},
+	[SECCONN_TRANSPORT_GSS] = {"gss", "GSSAPI encryption"},
+	[SECCONN_TRANSPORT_LOCAL] = {"local", "a Unix-domain socket"},
+};
+
 const char *
 secconn_transport_name(SecconnTransport transport)
 {
-	switch (transport)
-	{
-		case SECCONN_TRANSPORT_PLAIN:
-			return "plain";
-		case SECCONN_TRANSPORT_TLS:
-			return "tls";
-		case SECCONN_TRANSPORT_GSS:
-			return "gss";
-		case SECCONN_TRANSPORT_LOCAL:
-			return "local";
-	}
-	return "unknown";
+	if ((int) transport < 0 || transport >= lengthof(transports))
+		return "unknown";
+	return transports[transport].name;
 }
 
 /* "TLSv1.2 with AES128-SHA", "plain TCP", ...; palloc'd. */
 char *
 secconn_describe_transport(const SecconnFacts *facts)
 {
-	switch (facts->transport)
-	{
-		case SECCONN_TRANSPORT_PLAIN:
-			return pstrdup("plain TCP");
-		case SECCONN_TRANSPORT_GSS:
-			return pstrdup("GSSAPI encryption");
-		case SECCONN_TRANSPORT_LOCAL:
-			return pstrdup("a Unix-domain socket");
-		case SECCONN_TRANSPORT_TLS:
-			return psprintf("%s with %s",
-							secconn_tls_version_name(facts->tls_version) ?
-							secconn_tls_version_name(facts->tls_version) :
-							"an unknown TLS version",
-							facts->cipher[0] ? facts->cipher : "an unknown cipher");
-	}
-	return pstrdup("an unknown transport");
+	const char *version = secconn_tls_version_name(facts->tls_version);
+
+	if ((int) facts->transport < 0 || facts->transport >= lengthof(transports))
+		return pstrdup("an unknown transport");
+	if (facts->transport != SECCONN_TRANSPORT_TLS)
+		return pstrdup(transports[facts->transport].description);
+	return psprintf("%s with %s",
+					version ? version : "an unknown TLS version",
+					facts->cipher[0] ? facts->cipher : "an unknown cipher");
 }

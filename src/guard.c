@@ -59,7 +59,11 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "secconn.h"
+#include "catalog.h"
+#include "compat.h"
+#include "guard.h"
+#include "label.h"
+#include "policycache.h"
 
 static object_access_hook_type prev_object_access_hook = NULL;
 static ProcessUtility_hook_type prev_process_utility_hook = NULL;
@@ -189,6 +193,7 @@ check_member_removal(Oid group)
 		refuse_lifting(group, "remove members from");
 }
 
+/* secconn's one ProcessUtility hook: the guards, then the policy cache. */
 static void
 secconn_guard_utility(PlannedStmt *pstmt, const char *queryString,
 					  bool readOnlyTree, ProcessUtilityContext context,
@@ -218,6 +223,7 @@ secconn_guard_utility(PlannedStmt *pstmt, const char *queryString,
 		/* ALTER GROUP g DROP USER u; a missing role fails in core */
 		check_member_removal(get_rolespec_oid(stmt->role, true));
 	}
+	secconn_policy_cache_note_utility(parsetree);
 
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,

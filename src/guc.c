@@ -20,12 +20,15 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 #include "utils/memutils.h"
 
-#include "secconn.h"
+#include "compat.h"
+#include "guc.h"
 
 int			secconn_mode = SECCONN_MODE_ENFORCE;
 bool		secconn_exempt_local = true;
@@ -123,8 +126,7 @@ check_default_policy(char **newval, void **extra, GucSource source)
 		if (process_shared_preload_libraries_in_progress && !IsUnderPostmaster)
 			startup_policy_problem =
 				MemoryContextStrdup(TopMemoryContext,
-									psprintf("Invalid requirement \"%s\": %s",
-											 error.word, error.detail));
+									secconn_policy_error_text(&error));
 		return false;
 	}
 
@@ -145,6 +147,9 @@ assign_default_policy(const char *newval, void *extra)
 		(policy && !secconn_policy_is_empty(policy)) ? policy : NULL;
 }
 
+static void define_policy_settings(void);
+static void define_monitoring_settings(void);
+
 void
 secconn_guc_init(void)
 {
@@ -153,7 +158,17 @@ secconn_guc_init(void)
 
 	if (starting)
 		capture_startup_values();
+	define_policy_settings();
+	define_monitoring_settings();
+	MarkGUCPrefixReserved("secconn");
+	if (starting)
+		refuse_invalid_startup_values();
+}
 
+/* secconn.mode, secconn.default_policy, secconn.exempt_local */
+static void
+define_policy_settings(void)
+{
 	DefineCustomEnumVariable("secconn.mode",
 							 "What secconn does with connections that violate a policy.",
 							 "enforce rejects them, warn logs them and lets them in, off checks nothing.",
@@ -181,7 +196,12 @@ secconn_guc_init(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+}
 
+/* secconn.cert_expiry_warning, secconn.history_size */
+static void
+define_monitoring_settings(void)
+{
 	DefineCustomIntVariable("secconn.cert_expiry_warning",
 							"Logs and counts admitted sessions whose client certificate expires within this time.",
 							"0 turns the warning off.",
@@ -205,9 +225,4 @@ secconn_guc_init(void)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("secconn");
-
-	if (starting)
-		refuse_invalid_startup_values();
 }

@@ -1,45 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * hook.c
- *		The ClientAuthentication hook: enforce, warn, count.
+ *		The ClientAuthentication hook: gather, evaluate, decide, record,
+ *		report.
  *
- * When a connection is accepted or rejected (after core has authenticated
- * it and after any earlier hook, which is called first):
- *
- *	- Core rejected it (status != STATUS_OK): secconn does nothing.
- *	- secconn.mode = off: nothing is checked, logged or counted; the
- *	  session's facts are still recorded for the views.
- *	- Otherwise every policy that applies (secconn.default_policy, the label
- *	  on the role and on every role it is a member of, the label on the
- *	  database; see catalog.c) is evaluated against the connection's facts
- *	  (see evaluate.c for when each requirement is met).
- *	- A policy cannot be evaluated (its label does not parse, or a catalog
- *	  read failed): in enforce mode the connection is REJECTED (fail closed);
- *	  in warn mode it is admitted and logged.
- *	- A requirement of a policy without mode=warn is violated: in enforce
- *	  mode the connection is REJECTED with FATAL, SQLSTATE 28000; in warn
- *	  mode it is admitted with one LOG line.
- *	- Only requirements of mode=warn policies are violated: admitted, with
- *	  one LOG line.
- *	- Nothing is violated: ACCEPTED silently.
- *	- Admitted (accepted or warned) with a client certificate that expires
- *	  within secconn.cert_expiry_warning: one LOG line, and counted.
- *
- * Before all that, the fast path (policycache.c) admits a connection whose
- * role and database have a valid entry in the shared policy cache and that
- * violates none of the cached policies nor the default policy, without
- * reading a catalog.  It never rejects or warns: any doubt, miss or
- * violation falls through to the full check above, which alone decides
- * against a connection and explains why, and which fills the cache after a
- * clean evaluation.
- *
- * The client sees which requirements it broke and what its connection had;
- * which policy demanded them, and the role, database and address, go only
- * to the server log (errdetail_log).
- *
- * The catalog reads run in an internal subtransaction, so that an error in
- * them is caught, rolled back cleanly, and turned into the decision above
- * instead of escaping as a FATAL without secconn's message.
+ * After core has authenticated a connection (and after any earlier hook),
+ * the connection's facts are gathered once, then evaluated against the
+ * policies that apply: first those of the shared policy cache
+ * (policycache.c), which can only admit; on any doubt, against those read
+ * from the catalogs (catalog.c), which decide.  Which policies apply and
+ * what their requirements mean is said in catalog.c and policy.c; what
+ * each mode does, in the README.  The catalog reads run in an internal
+ * subtransaction, so that an error in them is caught and turned into a
+ * decision (fail closed) instead of escaping as a FATAL without
+ * secconn's message.
  *
  *-------------------------------------------------------------------------
  */
@@ -47,27 +21,33 @@
 
 #include "access/xact.h"
 #include "libpq/auth.h"
-#include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "replication/walsender.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
-#include "secconn.h"
+#include "catalog.h"
+#include "certs.h"
+#include "evaluate.h"
+#include "facts.h"
+#include "guc.h"
+#include "hook.h"
+#include "policycache.h"
+#include "report.h"
+#include "shmem.h"
 
 static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
 
-/* What the protected part of the check produced. */
+/* What the catalog reads of the full check produced. */
 typedef struct CheckResult
 {
 	Oid			roleid;
-	SecconnVerdict verdict;
 	char	   *error;			/* set when the check itself failed */
+	List	   *policies;		/* what applies, the default included */
 	/* for the policy cache */
 	uint64		cache_generation;	/* 0: do not store the result */
 	bool		secret_is_scram;
 	Oid			dbid;
-	List	   *policies;		/* what was evaluated */
 } CheckResult;
 
 static bool
@@ -76,12 +56,22 @@ is_physical_replication(void)
 	return am_walsender && !am_db_walsender;
 }
 
+static int64
+elapsed_ns(instr_time start)
+{
+	instr_time	elapsed;
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	return (int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9);
+}
+
 /*
- * Look up the role and database, finish the facts, collect and evaluate the
- * policies.  Any error is caught and returned in result->error.
+ * Look up the role and database, finish the facts, collect the policies.
+ * Any error is caught and returned in result->error.
  */
 static void
-check_connection(Port *port, SecconnFacts *facts, bool evaluate,
+check_connection(Port *port, SecconnFacts *facts, bool collect,
 				 bool scram_at_start, CheckResult *result)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -92,10 +82,9 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 	PG_TRY();
 	{
 		char	   *password;
-		Oid			dbid = InvalidOid;
 
 		/* Before any catalog read: see policycache.c. */
-		if (evaluate)
+		if (collect)
 			result->cache_generation = secconn_policy_cache_begin();
 
 		result->roleid = secconn_lookup_role(port->user_name, &password);
@@ -104,14 +93,13 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 								  secconn_md5_line_exchange(port, scram_at_start,
 															result->secret_is_scram),
 								  facts);
-		if (evaluate)
+		if (collect)
 		{
 			if (!is_physical_replication())
-				dbid = secconn_lookup_database(port->database_name);
-			result->dbid = dbid;
-			result->policies = secconn_collect_policies(result->roleid, dbid,
+				result->dbid = secconn_lookup_database(port->database_name);
+			result->policies = secconn_collect_policies(result->roleid,
+														result->dbid,
 														port->database_name);
-			secconn_evaluate(result->policies, facts, &result->verdict);
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -132,58 +120,124 @@ check_connection(Port *port, SecconnFacts *facts, bool evaluate,
 	PG_END_TRY();
 }
 
-/* "Connection of role "r" to database "d" from 127.0.0.1." */
-static char *
-describe_connection(Port *port)
+/* Evaluate the policies and decide, as the mode says. */
+static void
+decide(List *policies, const char *error, const SecconnFacts *facts,
+	   SecconnDecision *d)
 {
-	const char *from = port->remote_host ? port->remote_host : "[unknown]";
+	memset(d, 0, sizeof(*d));
+	d->enforce = secconn_mode == SECCONN_MODE_ENFORCE;
+	d->error = error;
+	d->policies = policies;
+	if (error == NULL)
+		secconn_evaluate(policies, facts, secconn_exempt_local, &d->verdict);
 
-	if (is_physical_replication())
-		return psprintf("Physical replication connection of role \"%s\" from %s.",
-						port->user_name, from);
-	return psprintf("Connection of role \"%s\" to database \"%s\" from %s.",
-					port->user_name, port->database_name, from);
+	if (error || d->verdict.unevaluable)
+		d->action = d->enforce ? SECCONN_ACTION_REJECTED : SECCONN_ACTION_WARNED;
+	else if (d->verdict.enforced && d->enforce)
+		d->action = SECCONN_ACTION_REJECTED;
+	else if (d->verdict.enforced | d->verdict.warned)
+		d->action = SECCONN_ACTION_WARNED;
+	else
+		d->action = SECCONN_ACTION_ACCEPTED;
+}
+
+/* The session's facts for the session functions and the views. */
+static void
+publish(Port *port, const SecconnFacts *facts, Oid roleid)
+{
+	secconn_publish_session(facts, roleid, port->database_name);
+	secconn_note_expiring_cert(port, facts);
 }
 
 /*
- * The fast path (see policycache.c): admit a connection that the policy
- * cache shows to violate nothing, without reading a catalog.  False: take
- * the full check, which alone rejects, warns and explains.
+ * The fast path: admit a connection that the policy cache's policies and
+ * the default policy show to violate nothing, without reading a catalog.
+ * False: take the full check, which alone rejects, warns and explains.
  */
 static bool
-admitted_from_cache(Port *port, bool scram_at_start, instr_time start)
+admitted_from_cache(Port *port, bool scram_at_start, SecconnFacts *facts,
+					instr_time start)
 {
-	SecconnFacts facts;
-	Oid			roleid;
-	instr_time	elapsed;
+	SecconnCachedPolicies cached;
+	SecconnMd5LineRan ran;
+	SecconnDecision d;
+	List	   *policies;
 
-	if (!secconn_policy_cache_admits(port, is_physical_replication(),
-									 scram_at_start, &facts, &roleid))
+	if (!secconn_policy_cache_lookup(port, is_physical_replication(), &cached))
 		return false;
 
-	secconn_session_facts = facts;
-	secconn_session_facts_valid = true;
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	secconn_count_check(SECCONN_ACTION_ACCEPTED, 0,
-						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9), true);
-	secconn_publish_session(&facts, roleid, port->database_name);
-	secconn_note_expiring_cert(port, &facts);
+	/* What an md5 line ran, told from the secret the entry holds. */
+	ran = secconn_md5_line_exchange(port, scram_at_start,
+									cached.secret_is_scram);
+	if (ran == SECCONN_RAN_UNKNOWN)
+		return false;
+	secconn_gather_auth_facts(port, ran, facts);
+
+	policies = secconn_collect_default_policy();
+	policies = list_concat(policies, cached.policies);
+	decide(policies, NULL, facts, &d);
+	if (d.action != SECCONN_ACTION_ACCEPTED)
+		return false;
+
+	secconn_set_session_facts(facts);
+	secconn_count_check(SECCONN_ACTION_ACCEPTED, 0, elapsed_ns(start), true);
+	publish(port, facts, cached.roleid);
 	return true;
+}
+
+/* The full check: policies from the catalogs; fills the policy cache. */
+static void
+full_check(Port *port, bool scram_at_start, SecconnFacts *facts,
+		   instr_time start)
+{
+	bool		physical = is_physical_replication();
+	CheckResult result;
+	SecconnDecision d;
+	int			violations;
+
+	memset(&result, 0, sizeof(result));
+	check_connection(port, facts, secconn_mode != SECCONN_MODE_OFF,
+					 scram_at_start, &result);
+	secconn_set_session_facts(facts);
+
+	if (secconn_mode == SECCONN_MODE_OFF)
+	{
+		secconn_publish_session(facts, result.roleid, port->database_name);
+		return;
+	}
+
+	decide(result.policies, result.error, facts, &d);
+	violations = d.verdict.enforced | d.verdict.warned;
+	secconn_count_check(d.action, d.action == SECCONN_ACTION_REJECTED ?
+						d.verdict.enforced : violations,
+						elapsed_ns(start), false);
+
+	/*
+	 * A clean result is worth caching.  An unknown role, or a database that
+	 * does not exist (core refuses it later), is not.
+	 */
+	if (d.action == SECCONN_ACTION_ACCEPTED && OidIsValid(result.roleid) &&
+		(physical || OidIsValid(result.dbid)))
+		secconn_policy_cache_store(result.cache_generation, port, physical,
+								   result.roleid, result.secret_is_scram,
+								   result.policies);
+	if (d.action != SECCONN_ACTION_ACCEPTED)
+		secconn_record_event(d.action, facts, port->database_name, violations);
+	/* Only admitted sessions appear in secconn_connections. */
+	if (d.action != SECCONN_ACTION_REJECTED)
+		publish(port, facts, result.roleid);
+
+	secconn_report(port, physical, facts, &d);
 }
 
 static void
 secconn_client_auth(Port *port, int status)
 {
 	SecconnFacts facts;
-	CheckResult result;
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	instr_time	start;
-	instr_time	elapsed;
-	bool		enforce;
-	int			violations;
-	SecconnAction action;
 	bool		scram_at_start = false;
 
 	/*
@@ -200,98 +254,14 @@ secconn_client_auth(Port *port, int status)
 		return;
 
 	INSTR_TIME_SET_CURRENT(start);
-	if (secconn_mode != SECCONN_MODE_OFF &&
-		admitted_from_cache(port, scram_at_start, start))
-		return;
-
 	cxt = AllocSetContextCreate(TopMemoryContext, "secconn check",
 								ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
 
-	memset(&result, 0, sizeof(result));
 	secconn_gather_transport_facts(port, &facts);
-	check_connection(port, &facts, secconn_mode != SECCONN_MODE_OFF,
-					 scram_at_start, &result);
-
-	/* The session's own facts, for the session functions. */
-	secconn_session_facts = facts;
-	secconn_session_facts_valid = true;
-
-	if (secconn_mode == SECCONN_MODE_OFF)
-	{
-		secconn_publish_session(&facts, result.roleid, port->database_name);
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextDelete(cxt);
-		return;
-	}
-
-	enforce = secconn_mode == SECCONN_MODE_ENFORCE;
-	violations = result.verdict.enforced | result.verdict.warned;
-	if (result.error || result.verdict.unevaluable)
-		action = enforce ? SECCONN_ACTION_REJECTED : SECCONN_ACTION_WARNED;
-	else if (result.verdict.enforced && enforce)
-		action = SECCONN_ACTION_REJECTED;
-	else if (violations)
-		action = SECCONN_ACTION_WARNED;
-	else
-		action = SECCONN_ACTION_ACCEPTED;
-
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	secconn_count_check(action, action == SECCONN_ACTION_REJECTED ?
-						result.verdict.enforced : violations,
-						(int64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9), false);
-
-	/*
-	 * A clean result is worth caching: the next connection with the same
-	 * role and database can then take the fast path.  An unknown role, or
-	 * a database that does not exist (core refuses it later), is not.
-	 */
-	if (action == SECCONN_ACTION_ACCEPTED && !result.error &&
-		!result.verdict.unevaluable && violations == 0 &&
-		OidIsValid(result.roleid) &&
-		(is_physical_replication() || OidIsValid(result.dbid)))
-		secconn_policy_cache_store(result.cache_generation, port,
-								   is_physical_replication(), result.roleid,
-								   result.secret_is_scram, result.policies);
-	if (action != SECCONN_ACTION_ACCEPTED)
-		secconn_record_event(action, &facts, port->database_name, violations);
-	/* Only admitted sessions appear in secconn_connections. */
-	if (action != SECCONN_ACTION_REJECTED)
-	{
-		secconn_publish_session(&facts, result.roleid, port->database_name);
-		secconn_note_expiring_cert(port, &facts);
-	}
-
-	if (result.error || result.verdict.unevaluable)
-	{
-		char	   *reason = result.error ?
-			psprintf("The check failed: %s", result.error) :
-			result.verdict.log_detail;
-
-		ereport(enforce ? FATAL : LOG,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 enforce ?
-				 errmsg("connection rejected: secconn could not evaluate its policy") :
-				 errmsg("secconn could not evaluate its policy, connection admitted in warn mode"),
-				 errdetail("A connection policy that applies to this connection could not be evaluated."),
-				 errdetail_log("%s\n%s", reason, describe_connection(port)),
-				 errhint("A superuser can inspect and correct the secconn labels (view secconn_policies).")));
-	}
-	else if (action == SECCONN_ACTION_REJECTED)
-		ereport(FATAL,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("connection rejected by secconn policy"),
-				 errdetail("%s", result.verdict.client_detail),
-				 errdetail_log("%s\n%s", result.verdict.log_detail,
-							   describe_connection(port)),
-				 errhint("%s", result.verdict.hint)));
-	else if (action == SECCONN_ACTION_WARNED)
-		ereport(LOG,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("secconn policy violated, connection admitted in warn mode"),
-				 errdetail("%s\n%s", result.verdict.log_detail,
-						   describe_connection(port))));
+	if (secconn_mode == SECCONN_MODE_OFF ||
+		!admitted_from_cache(port, scram_at_start, &facts, start))
+		full_check(port, scram_at_start, &facts, start);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);

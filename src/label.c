@@ -23,7 +23,9 @@
 #include "commands/seclabel.h"
 #include "miscadmin.h"
 
-#include "secconn.h"
+#include "label.h"
+#include "policycache.h"
+#include "standby.h"
 
 /*
  * Parse a policy given in SQL, or raise the error SECURITY LABEL raises for
@@ -33,13 +35,13 @@ void
 secconn_policy_parse_or_error(const char *text, SecconnPolicy *policy)
 {
 	SecconnPolicyError error;
+	char	   *too_long = secconn_policy_length_problem(text);
 
-	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
+	if (too_long)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("secconn policy is too long"),
-				 errdetail("The policy is %zu bytes long; the limit is %d bytes.",
-						   strlen(text), SECCONN_MAX_POLICY_LEN)));
+				 errdetail("%s", too_long)));
 
 	if (!secconn_policy_parse(text, policy, &error))
 		ereport(ERROR,

@@ -1,43 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * policy.c
- *		The secconn policy language.
+ *		The secconn policy language: the one statement of its grammar, the
+ *		table that parses and renders it, and what each requirement means.
  *
  * A policy is a string of requirements separated by white space.  Keywords
  * and their fixed values are case-insensitive; a cipher list keeps its case,
- * because OpenSSL's cipher names are case-sensitive.
+ * because OpenSSL's cipher names are case-sensitive.  A requirement is met
+ * when:
  *
- *	ssl						the connection must use TLS
- *	min_tls=V				TLS version at least V (TLSv1, TLSv1.1, TLSv1.2,
- *							TLSv1.3); implies ssl
- *	cipher=strong			a strong cipher (see cipher.c); implies ssl
- *	cipher=LIST				a cipher selected by LIST (see cipher.c);
- *							implies ssl
+ *	ssl						the connection uses TLS
+ *	min_tls=V				it uses TLS at version V or later (TLSv1,
+ *							TLSv1.1, TLSv1.2, TLSv1.3)
+ *	cipher=strong			it uses TLS with a strong cipher (see cipher.c)
+ *	cipher=LIST				it uses TLS with a cipher that LIST selects (see
+ *							cipher.c)
  *	auth=M[,M...]			the mechanism that really authenticated the
  *							session is one of these pg_hba method names
- *	clientcert				a client certificate verified against
- *							ssl_ca_file; implies ssl
+ *	clientcert				it uses TLS and the client presented a
+ *							certificate the server verified (ssl_ca_file)
  *	clientcert=verify-full	as clientcert, and its CN equals the role name
- *	cert_issuer="DN"		(1.1) clientcert, and the certificate's issuer DN
- *							equals DN
- *	cert_subject="DN"		(1.1) clientcert, and its subject DN equals DN
+ *	cert_issuer="DN"		(1.1) as clientcert, and the certificate's issuer
+ *							DN equals DN, byte for byte
+ *	cert_subject="DN"		(1.1) the same for the subject DN
  *	mode=warn				violations of this policy are logged, not
  *							enforced (mode=enforce, the default, also parses)
  *
+ * Every requirement but auth= implies ssl; pins imply clientcert, and a
+ * certificate that is not verified violates clientcert only.  The
+ * transport requirements (all but auth=) count as met on a Unix-domain
+ * socket while secconn.exempt_local is on.
+ *
  * DNs are RFC 2253 strings as OpenSSL prints them (X509_NAME_print_ex with
- * XN_FLAG_RFC2253), compared byte for byte.  Any value may be written in
- * double quotes, and one that contains white space or '"' must be, with
- * "" for a literal '"' (no other escapes: a backslash is a backslash, as in
- * the RFC 2253 text itself).  The quoted value runs to the closing quote,
- * which must end the word.
+ * XN_FLAG_RFC2253).  Any value may be written in double quotes, and one
+ * that contains white space or '"' must be, with "" for a literal '"' (no
+ * other escapes: a backslash is a backslash, as in the RFC 2253 text
+ * itself).  The quoted value runs to the closing quote, which must end the
+ * word.
  *
  * Every keyword may appear once.  An unknown keyword, a bad or empty value,
  * or a repeated keyword is an error naming the word; nothing is ignored.
  *
- * This file uses palloc and cipher.c only: no ereport, no catalogs, no GUCs.
- * The parser reports errors through SecconnPolicyError so that its callers
- * (the label provider, the GUC check hook, the authentication hook) each
- * report them their own way, and so that it can be fuzzed on its own.
+ * palloc and cipher.c only: no ereport, no catalogs, no GUCs, so that
+ * each caller reports errors its own way and the parser can be fuzzed.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,23 +51,38 @@
 #include "cipher.h"
 #include "compat.h"
 #include "policy.h"
+#include "words.h"
 
-static const char *const auth_mech_names[SECCONN_NUM_AUTH_MECHS] = {
-	[SECCONN_AUTH_SCRAM_SHA_256] = "scram-sha-256",
-	[SECCONN_AUTH_MD5] = "md5",
-	[SECCONN_AUTH_PASSWORD] = "password",
-	[SECCONN_AUTH_CERT] = "cert",
-	[SECCONN_AUTH_TRUST] = "trust",
-	[SECCONN_AUTH_PEER] = "peer",
-	[SECCONN_AUTH_IDENT] = "ident",
-	[SECCONN_AUTH_GSS] = "gss",
-	[SECCONN_AUTH_SSPI] = "sspi",
-	[SECCONN_AUTH_LDAP] = "ldap",
-	[SECCONN_AUTH_RADIUS] = "radius",
-	[SECCONN_AUTH_PAM] = "pam",
-	[SECCONN_AUTH_BSD] = "bsd",
-	[SECCONN_AUTH_OAUTH] = "oauth",
+/* pg_hba's method names, in SecconnAuthMech order. */
+static const char *const auth_mech_names[] = {
+	"scram-sha-256", "md5", "password", "cert", "trust", "peer", "ident",
+	"gss", "sspi", "ldap", "radius", "pam", "bsd", "oauth",
 };
+
+StaticAssertDecl(lengthof(auth_mech_names) == SECCONN_NUM_AUTH_MECHS,
+				 "one name per SecconnAuthMech");
+
+/* The methods that not every supported major has, and since when. */
+static const struct
+{
+	int			mech;
+	const char *since;
+	const char *display;		/* in "This server has no ... authentication" */
+}			late_mechs[] = {
+	{SECCONN_AUTH_OAUTH, "PostgreSQL 18", "OAuth"},
+};
+
+/* The late_mechs entry of "mech", or NULL. */
+static const char *
+mech_since(int mech)
+{
+	for (size_t i = 0; i < lengthof(late_mechs); i++)
+	{
+		if (late_mechs[i].mech == mech)
+			return late_mechs[i].since;
+	}
+	return NULL;
+}
 
 static const char *const tls_version_names[] = {
 	[SECCONN_TLS_NONE] = NULL,
@@ -71,6 +91,8 @@ static const char *const tls_version_names[] = {
 	[SECCONN_TLS_1_2] = "TLSv1.2",
 	[SECCONN_TLS_1_3] = "TLSv1.3",
 };
+
+static const char *const mode_names[] = {"warn", "enforce"};
 
 /*
  * The grammar is ASCII.  Case folding and white space are ASCII-only, so that
@@ -104,16 +126,6 @@ ascii_caseeq(const char *s, size_t len, const char *word)
 	return true;
 }
 
-/* Bits of the keywords seen so far, to refuse repeats. */
-#define SEEN_SSL		0x01
-#define SEEN_MIN_TLS	0x02
-#define SEEN_CIPHER		0x04
-#define SEEN_AUTH		0x08
-#define SEEN_CLIENTCERT 0x10
-#define SEEN_MODE		0x20
-#define SEEN_CERT_ISSUER	0x40
-#define SEEN_CERT_SUBJECT	0x80
-
 const char *
 secconn_auth_mech_name(int mech)
 {
@@ -122,15 +134,20 @@ secconn_auth_mech_name(int mech)
 	return auth_mech_names[mech];
 }
 
+static bool
+mech_available(int mech)
+{
+	return mech != SECCONN_AUTH_OAUTH || SECCONN_HAVE_OAUTH;
+}
+
 /* The mechanism for a pg_hba method name; SECCONN_AUTH_UNKNOWN if none. */
 int
 secconn_auth_mech_from_name(const char *name)
 {
 	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
 	{
-		if (i == SECCONN_AUTH_OAUTH && !SECCONN_HAVE_OAUTH)
-			continue;
-		if (ascii_caseeq(name, strlen(name), auth_mech_names[i]))
+		if (mech_available(i) &&
+			ascii_caseeq(name, strlen(name), auth_mech_names[i]))
 			return i;
 	}
 	return SECCONN_AUTH_UNKNOWN;
@@ -144,39 +161,232 @@ secconn_tls_version_name(SecconnTlsVersion version)
 	return tls_version_names[version];
 }
 
-const char *
-secconn_req_keyword(int req)
+/* ---- the requirements, one row each ---- */
+
+typedef enum ValueUse
 {
-	switch (req)
-	{
-		case SECCONN_REQ_SSL:
-			return "ssl";
-		case SECCONN_REQ_MIN_TLS:
-			return "min_tls";
-		case SECCONN_REQ_CIPHER:
-			return "cipher";
-		case SECCONN_REQ_AUTH:
-			return "auth";
-		case SECCONN_REQ_CLIENTCERT:
-			return "clientcert";
-		case SECCONN_REQ_CERT_ISSUER:
-			return "cert_issuer";
-		case SECCONN_REQ_CERT_SUBJECT:
-			return "cert_subject";
-	}
+	VALUE_NONE,					/* "ssl" */
+	VALUE_OPTIONAL,				/* "clientcert", "clientcert=verify-full" */
+	VALUE_REQUIRED				/* "min_tls=TLSv1.3" */
+} ValueUse;
+
+/*
+ * One keyword of the grammar.  parse() gets the value with any quotes
+ * removed (NULL when there is no "=") and returns NULL, or the sentence
+ * that says why the value is not valid.  mode= is a row with bit 0: it is
+ * a keyword, not a requirement.
+ */
+typedef struct Requirement
+{
+	const char *keyword;
+	int			bit;			/* SECCONN_REQ_*; 0 for mode= */
+	ValueUse	value;
+	bool		implies_ssl;
+	/* the policy has it when a byte of this field is not 0 */
+	size_t		field;
+	size_t		field_size;
+	const char *(*parse) (const struct Requirement *row, const char *value,
+						  size_t len, SecconnPolicy *policy);
+	char	   *(*render) (const struct Requirement *row,
+						   const SecconnPolicy *policy);
+} Requirement;
+
+/* "Valid <what> are a, b and c." from a list of names. */
+static char *
+valid_sentence(const char *what, const char *const *names, int n,
+			   const char *tail)
+{
+	return psprintf("Valid %s are %s%s.", what,
+					secconn_join_words(names, n, ", ", " and "), tail);
+}
+
+static const char *
+valid_mechanisms(void)
+{
+	const char *names[SECCONN_NUM_AUTH_MECHS];
+
+	/* the same sentence on every major, so that it never misleads a restore */
+	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
+		names[i] = mech_since(i) ?
+			psprintf("(on %s and later) %s", mech_since(i), auth_mech_names[i]) :
+			auth_mech_names[i];
+	return valid_sentence("mechanisms", names, SECCONN_NUM_AUTH_MECHS,
+						  ", separated by commas");
+}
+
+static const char *
+parse_ssl(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
 	return NULL;
 }
 
-bool
-secconn_policy_is_empty(const SecconnPolicy *policy)
+static char *
+render_ssl(const Requirement *row, const SecconnPolicy *policy)
 {
-	return !policy->require_ssl &&
-		policy->min_tls == SECCONN_TLS_NONE &&
-		policy->cipher == SECCONN_CIPHER_ANY &&
-		policy->clientcert == SECCONN_CERT_ANY &&
-		policy->auth_mask == 0 &&
-		policy->cert_issuer[0] == '\0' &&
-		policy->cert_subject[0] == '\0';
+	return pstrdup("ssl");
+}
+
+static const char *
+parse_min_tls(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
+	for (int v = SECCONN_TLS_1_0; v <= SECCONN_TLS_1_3; v++)
+	{
+		if (ascii_caseeq(value, len, tls_version_names[v]))
+		{
+			policy->min_tls = v;
+			return NULL;
+		}
+	}
+	return valid_sentence("TLS versions", &tls_version_names[SECCONN_TLS_1_0],
+						  SECCONN_TLS_1_3, "");
+}
+
+static char *
+render_min_tls(const Requirement *row, const SecconnPolicy *policy)
+{
+	return psprintf("min_tls=%s", secconn_tls_version_name(policy->min_tls));
+}
+
+static const char *
+parse_cipher(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
+	char	   *list;
+	char	   *problem;
+
+	if (ascii_caseeq(value, len, "strong"))
+	{
+		policy->cipher = SECCONN_CIPHER_STRONG;
+		return NULL;
+	}
+	list = pnstrdup(value, len);
+	problem = secconn_cipher_list_check(list);
+	if (problem == NULL)
+	{
+		policy->cipher = SECCONN_CIPHER_LIST;
+		strlcpy(policy->cipher_list, list, sizeof(policy->cipher_list));
+	}
+	pfree(list);
+	return problem;
+}
+
+static char *
+render_cipher(const Requirement *row, const SecconnPolicy *policy)
+{
+	return psprintf("%s=%s", row->keyword,
+					policy->cipher == SECCONN_CIPHER_STRONG ? "strong" :
+					policy->cipher_list);
+}
+
+/* One name of an auth= list; NULL or the problem. */
+static const char *
+parse_mech(const char *item, size_t len, uint32 *mask)
+{
+	char		name[32];
+	int			mech;
+
+	if (len == 0 || len >= sizeof(name))
+		return valid_mechanisms();
+	memcpy(name, item, len);
+	name[len] = '\0';
+	mech = secconn_auth_mech_from_name(name);
+	if (mech != SECCONN_AUTH_UNKNOWN)
+	{
+		*mask |= 1U << mech;
+		return NULL;
+	}
+	for (size_t i = 0; i < lengthof(late_mechs); i++)
+	{
+		int			late = late_mechs[i].mech;
+
+		if (!mech_available(late) && ascii_caseeq(name, len, auth_mech_names[late]))
+			return psprintf("This server has no %s authentication: \"%s\" is a pg_hba method of %s and later.",
+							late_mechs[i].display, auth_mech_names[late],
+							late_mechs[i].since);
+	}
+	return valid_mechanisms();
+}
+
+/* "scram-sha-256,cert" into a mask of SecconnAuthMech bits. */
+static const char *
+parse_auth(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
+	const char *item = value;
+	const char *end = value + len;
+
+	policy->auth_mask = 0;
+	for (;;)
+	{
+		const char *comma = memchr(item, ',', end - item);
+		const char *problem = parse_mech(item, (comma ? comma : end) - item,
+										 &policy->auth_mask);
+
+		if (problem || comma == NULL)
+			return problem;
+		item = comma + 1;
+	}
+}
+
+static char *
+render_auth(const Requirement *row, const SecconnPolicy *policy)
+{
+	const char *names[SECCONN_NUM_AUTH_MECHS];
+	int			n = 0;
+
+	for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
+	{
+		if (policy->auth_mask & (1U << i))
+			names[n++] = auth_mech_names[i];
+	}
+	return psprintf("auth=%s", secconn_join_words(names, n, ",", NULL));
+}
+
+static const char *
+parse_clientcert(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
+	if (value == NULL)
+		policy->clientcert = SECCONN_CERT_VERIFY_CA;
+	else if (ascii_caseeq(value, len, "verify-full"))
+		policy->clientcert = SECCONN_CERT_VERIFY_FULL;
+	else
+		return "The only value of clientcert is verify-full; plain \"clientcert\" requires a verified certificate.";
+	return NULL;
+}
+
+static char *
+render_clientcert(const Requirement *row, const SecconnPolicy *policy)
+{
+	bool		full = policy->clientcert == SECCONN_CERT_VERIFY_FULL;
+
+	return psprintf("%s%s", row->keyword, full ? "=verify-full" : "");
+}
+
+/*
+ * A pinned DN: OpenSSL's RFC 2253 output escapes control characters and
+ * every byte above 0x7F (\XX), so a pin with such a byte could never
+ * match: refuse it rather than let it lock the role out silently.  A pin
+ * is a requirement on a verified client certificate.
+ */
+static const char *
+parse_dn(const char *value, size_t len, char *dest, SecconnPolicy *policy)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) value[i];
+
+		if (c < 0x20 || c >= 0x7F)
+			return "A DN is written as OpenSSL prints it in RFC 2253 form, which escapes control and non-ASCII characters as \\XX (for example CN=Jos\\C3\\A9): write them that way.";
+	}
+	/* shorter than the policy text: it fits */
+	memcpy(dest, value, len);
+	dest[len] = '\0';
+	if (policy->clientcert == SECCONN_CERT_ANY)
+		policy->clientcert = SECCONN_CERT_VERIFY_CA;
+	return NULL;
 }
 
 /* keyword="value", always quoted, with "" for a quote; palloc'd. */
@@ -198,6 +408,112 @@ quoted_requirement(const char *keyword, const char *value)
 	return text;
 }
 
+/* A pinned DN's field of the policy. */
+static char *
+pin_field(const Requirement *row, const SecconnPolicy *policy)
+{
+	return (char *) policy + row->field;
+}
+
+static const char *
+parse_pin(const Requirement *row, const char *value, size_t len,
+		  SecconnPolicy *policy)
+{
+	return parse_dn(value, len, pin_field(row, policy), policy);
+}
+
+static char *
+render_pin(const Requirement *row, const SecconnPolicy *policy)
+{
+	return quoted_requirement(row->keyword, pin_field(row, policy));
+}
+
+static const char *
+parse_mode(const Requirement *row, const char *value, size_t len,
+			SecconnPolicy *policy)
+{
+	if (ascii_caseeq(value, len, "warn"))
+		policy->warn_only = true;
+	else if (!ascii_caseeq(value, len, "enforce"))
+		return valid_sentence("modes", mode_names, lengthof(mode_names), "");
+	return NULL;
+}
+
+/* The grammar; its order is that of the "Valid requirements" sentence. */
+#define FIELD(f) offsetof(SecconnPolicy, f), sizeof(((SecconnPolicy *) 0)->f)
+/* a pin is set when it is not "" */
+#define PIN(f) offsetof(SecconnPolicy, f), 1
+
+static const Requirement requirements[] = {
+	{"ssl", SECCONN_REQ_SSL, VALUE_NONE, true, FIELD(require_ssl),
+	parse_ssl, render_ssl},
+	{"min_tls", SECCONN_REQ_MIN_TLS, VALUE_REQUIRED, true, FIELD(min_tls),
+	parse_min_tls, render_min_tls},
+	{"cipher", SECCONN_REQ_CIPHER, VALUE_REQUIRED, true, FIELD(cipher),
+	parse_cipher, render_cipher},
+	{"auth", SECCONN_REQ_AUTH, VALUE_REQUIRED, false, FIELD(auth_mask),
+	parse_auth, render_auth},
+	{"clientcert", SECCONN_REQ_CLIENTCERT, VALUE_OPTIONAL, true,
+		FIELD(clientcert), parse_clientcert, render_clientcert},
+	{"cert_issuer", SECCONN_REQ_CERT_ISSUER, VALUE_REQUIRED, true,
+		PIN(cert_issuer), parse_pin, render_pin},
+	{"cert_subject", SECCONN_REQ_CERT_SUBJECT, VALUE_REQUIRED, true,
+		PIN(cert_subject), parse_pin, render_pin},
+	{"mode", 0, VALUE_REQUIRED, false, FIELD(warn_only), parse_mode, NULL},
+};
+
+/* Does the policy have this row's requirement (its field is not "any")? */
+static bool
+present(const Requirement *row, const SecconnPolicy *policy)
+{
+	const char *field = (const char *) policy + row->field;
+
+	for (size_t i = 0; i < row->field_size; i++)
+	{
+		if (field[i] != 0)
+			return true;
+	}
+	return false;
+}
+
+static const Requirement *
+requirement_of_bit(int req)
+{
+	for (size_t i = 0; i < lengthof(requirements); i++)
+	{
+		if (requirements[i].bit == req && req != 0)
+			return &requirements[i];
+	}
+	return NULL;
+}
+
+const char *
+secconn_req_keyword(int req)
+{
+	const Requirement *row = requirement_of_bit(req);
+
+	return row ? row->keyword : NULL;
+}
+
+bool
+secconn_policy_has_requirement(const SecconnPolicy *policy, int req)
+{
+	const Requirement *row = requirement_of_bit(req);
+
+	return row && present(row, policy);
+}
+
+bool
+secconn_policy_is_empty(const SecconnPolicy *policy)
+{
+	for (size_t i = 0; i < lengthof(requirements); i++)
+	{
+		if (requirements[i].bit != 0 && present(&requirements[i], policy))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The requirement of kind "req" as a policy would spell it, e.g.
  * "min_tls=TLSv1.3" or "auth=scram-sha-256,cert"; palloc'd.
@@ -205,43 +521,55 @@ quoted_requirement(const char *keyword, const char *value)
 char *
 secconn_policy_requirement_text(const SecconnPolicy *policy, int req)
 {
-	switch (req)
-	{
-		case SECCONN_REQ_SSL:
-			return pstrdup("ssl");
-		case SECCONN_REQ_MIN_TLS:
-			return psprintf("min_tls=%s",
-							secconn_tls_version_name(policy->min_tls));
-		case SECCONN_REQ_CIPHER:
-			if (policy->cipher == SECCONN_CIPHER_STRONG)
-				return pstrdup("cipher=strong");
-			return psprintf("cipher=%s", policy->cipher_list);
-		case SECCONN_REQ_AUTH:
-			{
-				/* "auth=" and every mechanism name with a comma fits */
-				char	   *text = palloc(16 * (SECCONN_NUM_AUTH_MECHS + 1));
-				char	   *end = text;
+	const Requirement *row = requirement_of_bit(req);
 
-				end += sprintf(end, "auth=");
-				for (int i = 0; i < SECCONN_NUM_AUTH_MECHS; i++)
-				{
-					if (policy->auth_mask & (1U << i))
-						end += sprintf(end, "%s%s", end[-1] == '=' ? "" : ",",
-									   auth_mech_names[i]);
-				}
-				return text;
-			}
-		case SECCONN_REQ_CLIENTCERT:
-			if (policy->clientcert == SECCONN_CERT_VERIFY_FULL)
-				return pstrdup("clientcert=verify-full");
-			return pstrdup("clientcert");
-		case SECCONN_REQ_CERT_ISSUER:
-			return quoted_requirement("cert_issuer", policy->cert_issuer);
-		case SECCONN_REQ_CERT_SUBJECT:
-			return quoted_requirement("cert_subject", policy->cert_subject);
-	}
-	return pstrdup("?");
+	return row ? row->render(row, policy) : pstrdup("?");
 }
+
+/* "Valid requirements are ssl, min_tls=, ... and mode=." */
+static char *
+valid_keywords(void)
+{
+	const char *names[lengthof(requirements)];
+
+	for (size_t i = 0; i < lengthof(requirements); i++)
+		names[i] = requirements[i].value == VALUE_REQUIRED ?
+			psprintf("%s=", requirements[i].keyword) : requirements[i].keyword;
+	return valid_sentence("requirements", names, lengthof(requirements), "");
+}
+
+char *
+secconn_policy_error_text(const SecconnPolicyError *error)
+{
+	return psprintf("Invalid requirement \"%s\": %s", error->word, error->detail);
+}
+
+static bool
+too_long(const char *text)
+{
+	return strlen(text) > SECCONN_MAX_POLICY_LEN;
+}
+
+char *
+secconn_policy_length_problem(const char *text)
+{
+	if (!too_long(text))
+		return NULL;
+	return psprintf("The policy is %zu bytes long; the limit is %d bytes.",
+					strlen(text), SECCONN_MAX_POLICY_LEN);
+}
+
+/* ---- the parser ---- */
+
+/* One word of a policy text, as the tokenizer split it. */
+typedef struct Word
+{
+	const char *start;			/* as written, for error messages */
+	size_t		len;
+	size_t		key_len;		/* of the keyword before any "=" */
+	char	   *value;			/* quotes removed; NULL without "=" */
+	size_t		value_len;
+} Word;
 
 /* Record an error about "word" (length len) and return false. */
 static bool
@@ -253,205 +581,127 @@ policy_error(SecconnPolicyError *error, const char *word, size_t len,
 	return false;
 }
 
-/* One sentence on every major, so that it never misleads a restore. */
-#define VALID_MECHANISMS \
-	"Valid mechanisms are scram-sha-256, md5, password, cert, trust, peer, ident, gss, sspi, ldap, radius, pam, bsd and (on PostgreSQL 18 and later) oauth, separated by commas."
-
-/*
- * Parse "scram-sha-256,cert" into a mask of SecconnAuthMech bits.  Returns
- * NULL, or the sentence that says why the list is not valid.
- */
-static const char *
-parse_auth_list(const char *value, size_t len, uint32 *mask)
+static bool
+word_error(SecconnPolicyError *error, const Word *word, const char *detail)
 {
-	const char *item = value;
-	const char *end = value + len;
-
-	*mask = 0;
-	while (item <= end)
-	{
-		const char *comma = memchr(item, ',', end - item);
-		size_t		item_len = (comma ? comma : end) - item;
-		char		name[32];
-		int			mech;
-
-		if (item_len == 0 || item_len >= sizeof(name))
-			return VALID_MECHANISMS;
-		memcpy(name, item, item_len);
-		name[item_len] = '\0';
-		mech = secconn_auth_mech_from_name(name);
-		if (mech == SECCONN_AUTH_UNKNOWN)
-		{
-			if (!SECCONN_HAVE_OAUTH &&
-				ascii_caseeq(name, item_len, auth_mech_names[SECCONN_AUTH_OAUTH]))
-				return "This server has no OAuth authentication: \"oauth\" is a pg_hba method of PostgreSQL 18 and later.";
-			return VALID_MECHANISMS;
-		}
-		*mask |= 1U << mech;
-		if (comma == NULL)
-			break;
-		item = comma + 1;
-	}
-	return NULL;
+	return policy_error(error, word->start, word->len, detail);
 }
 
-/*
- * A pinned DN: OpenSSL's RFC 2253 output escapes control characters and
- * every byte above 0x7F (\XX), so a pin with such a byte could never
- * match: refuse it rather than let it lock the role out silently.
- */
+/* Apply one word to *policy; *seen holds the rows seen so far, by index. */
 static bool
-parse_dn(const char *word, size_t len, const char *value, size_t value_len,
-		 char *dest, SecconnPolicyError *error)
+parse_word(const Word *word, SecconnPolicy *policy, int *seen,
+		   SecconnPolicyError *error)
 {
-	for (size_t i = 0; i < value_len; i++)
-	{
-		unsigned char c = (unsigned char) value[i];
+	const Requirement *row = NULL;
+	int			index;
+	const char *problem;
 
-		if (c < 0x20 || c >= 0x7F)
-			return policy_error(error, word, len,
-								"A DN is written as OpenSSL prints it in RFC 2253 form, which escapes control and non-ASCII characters as \\XX (for example CN=Jos\\C3\\A9): write them that way.");
+	for (index = 0; index < (int) lengthof(requirements); index++)
+	{
+		if (ascii_caseeq(word->start, word->key_len, requirements[index].keyword))
+		{
+			row = &requirements[index];
+			break;
+		}
 	}
-	/* value_len < len <= SECCONN_MAX_POLICY_LEN: it fits */
-	memcpy(dest, value, value_len);
-	dest[value_len] = '\0';
+	if (row == NULL)
+		return word_error(error, word, valid_keywords());
+	if (*seen & (1 << index))
+		return word_error(error, word,
+						  "Each requirement may appear only once in a policy.");
+	*seen |= 1 << index;
+
+	if (row->value == VALUE_NONE && word->value != NULL)
+		return word_error(error, word,
+						  psprintf("Requirement \"%s\" takes no value.", row->keyword));
+	/* "clientcert" may go without "=", never with an empty value */
+	if ((row->value == VALUE_REQUIRED || word->value != NULL) &&
+		(word->value == NULL || word->value_len == 0))
+		return word_error(error, word,
+						  "This requirement needs a value after \"=\".");
+
+	problem = row->parse(row, word->value, word->value_len, policy);
+	if (problem)
+		return word_error(error, word, problem);
+	if (row->implies_ssl)
+		policy->require_ssl = true;
+	return true;
+}
+
+/* A quoted value, from after its opening quote to its lone closing quote. */
+static bool
+read_quoted(const char **pos, Word *word, SecconnPolicyError *error)
+{
+	const char *p = *pos;
+
+	for (p++;; p++)
+	{
+		if (*p == '\0')
+			return policy_error(error, word->start, p - word->start,
+								"A quoted value needs a closing \".");
+		if (*p == '"' && p[1] == '"')
+			p++;
+		else if (*p == '"')
+			break;
+		word->value[word->value_len++] = *p;
+	}
+	p++;
+	if (*p && !is_policy_space(*p))
+	{
+		while (*p && !is_policy_space(*p))
+			p++;
+		return policy_error(error, word->start, p - word->start,
+							"A quoted value must end its requirement: put white space after the closing \".");
+	}
+	*pos = p;
 	return true;
 }
 
 /*
- * Parse one requirement "word" (not NUL-terminated, length len, as written,
- * for error messages).  key_len is the length of its keyword; value, of
- * length value_len, is what follows the "=" with any quotes removed (NULL
- * when there is no "=").
+ * Split off the next word at *pos.  False with *error set on a malformed
+ * word; false with error->word NULL at the end of the text.
  */
 static bool
-parse_word(const char *word, size_t len, size_t key_len,
-		   const char *value, size_t value_len,
-		   SecconnPolicy *policy, int *seen, SecconnPolicyError *error)
+next_word(const char **pos, Word *word, SecconnPolicyError *error)
 {
-	bool		eq = value != NULL;
-	int			bit;
+	const char *p = *pos;
+	const char *eq = NULL;
 
-#define KEY_IS(k) ascii_caseeq(word, key_len, (k))
-#define VALUE_IS(v) ascii_caseeq(value, value_len, (v))
-
-	if (KEY_IS("ssl"))
-		bit = SEEN_SSL;
-	else if (KEY_IS("min_tls"))
-		bit = SEEN_MIN_TLS;
-	else if (KEY_IS("cipher"))
-		bit = SEEN_CIPHER;
-	else if (KEY_IS("auth"))
-		bit = SEEN_AUTH;
-	else if (KEY_IS("clientcert"))
-		bit = SEEN_CLIENTCERT;
-	else if (KEY_IS("mode"))
-		bit = SEEN_MODE;
-	else if (KEY_IS("cert_issuer"))
-		bit = SEEN_CERT_ISSUER;
-	else if (KEY_IS("cert_subject"))
-		bit = SEEN_CERT_SUBJECT;
-	else
-		return policy_error(error, word, len,
-							"Valid requirements are ssl, min_tls=, cipher=, auth=, clientcert, cert_issuer=, cert_subject= and mode=.");
-
-	if (*seen & bit)
-		return policy_error(error, word, len,
-							"Each requirement may appear only once in a policy.");
-	*seen |= bit;
-
-	/* keywords that take no value, or an optional one */
-	if (bit == SEEN_SSL)
+	memset(word, 0, sizeof(*word));
+	while (*p && is_policy_space(*p))
+		p++;
+	if (*p == '\0')
+		return false;
+	word->start = p;
+	while (*p && !is_policy_space(*p) && *p != '"' && *p != '=')
+		p++;
+	if (*p == '=')
 	{
-		if (eq)
-			return policy_error(error, word, len,
-								"Requirement \"ssl\" takes no value.");
-		policy->require_ssl = true;
-		return true;
-	}
-	if (bit == SEEN_CLIENTCERT && !eq)
-	{
-		policy->clientcert = SECCONN_CERT_VERIFY_CA;
-		policy->require_ssl = true;
-		return true;
-	}
-	if (!eq || value_len == 0)
-		return policy_error(error, word, len,
-							"This requirement needs a value after \"=\".");
-
-	switch (bit)
-	{
-		case SEEN_MIN_TLS:
-			for (int v = SECCONN_TLS_1_0; v <= SECCONN_TLS_1_3; v++)
-			{
-				if (VALUE_IS(tls_version_names[v]))
-				{
-					policy->min_tls = v;
-					policy->require_ssl = true;
-					return true;
-				}
-			}
-			return policy_error(error, word, len,
-								"Valid TLS versions are TLSv1, TLSv1.1, TLSv1.2 and TLSv1.3.");
-
-		case SEEN_CIPHER:
-			if (VALUE_IS("strong"))
-				policy->cipher = SECCONN_CIPHER_STRONG;
-			else
-			{
-				char	   *list = pnstrdup(value, value_len);
-				char	   *problem = secconn_cipher_list_check(list);
-
-				if (problem)
-					return policy_error(error, word, len, problem);
-				policy->cipher = SECCONN_CIPHER_LIST;
-				strlcpy(policy->cipher_list, list, sizeof(policy->cipher_list));
-				pfree(list);
-			}
-			policy->require_ssl = true;
-			return true;
-
-		case SEEN_AUTH:
-			{
-				const char *problem = parse_auth_list(value, value_len,
-													  &policy->auth_mask);
-
-				if (problem)
-					return policy_error(error, word, len, problem);
-			}
-			return true;
-
-		case SEEN_CLIENTCERT:
-			if (!VALUE_IS("verify-full"))
-				return policy_error(error, word, len,
-									"The only value of clientcert is verify-full; plain \"clientcert\" requires a verified certificate.");
-			policy->clientcert = SECCONN_CERT_VERIFY_FULL;
-			policy->require_ssl = true;
-			return true;
-
-		case SEEN_CERT_ISSUER:
-		case SEEN_CERT_SUBJECT:
-			if (!parse_dn(word, len, value, value_len,
-						  bit == SEEN_CERT_ISSUER ? policy->cert_issuer :
-						  policy->cert_subject, error))
+		eq = p++;
+		word->value = palloc(strlen(p) + 1);
+		if (*p == '"')
+		{
+			if (!read_quoted(&p, word, error))
 				return false;
-			/* a pin is a requirement on a verified client certificate */
-			if (policy->clientcert == SECCONN_CERT_ANY)
-				policy->clientcert = SECCONN_CERT_VERIFY_CA;
-			policy->require_ssl = true;
-			return true;
-
-		case SEEN_MODE:
-			if (VALUE_IS("warn"))
-				policy->warn_only = true;
-			else if (!VALUE_IS("enforce"))
-				return policy_error(error, word, len,
-									"Valid modes are warn and enforce.");
-			return true;
+		}
+		else
+		{
+			while (*p && !is_policy_space(*p) && *p != '"')
+				word->value[word->value_len++] = *p++;
+		}
+		word->value[word->value_len] = '\0';
 	}
-	return policy_error(error, word, len, "Unexpected requirement.");
-#undef KEY_IS
-#undef VALUE_IS
+	if (*p == '"')
+	{
+		while (*p && !is_policy_space(*p))
+			p++;
+		return policy_error(error, word->start, p - word->start,
+							"A value that contains \" must be double-quoted, with \"\" for a literal quote.");
+	}
+	word->len = p - word->start;
+	word->key_len = (eq ? eq : p) - word->start;
+	*pos = p;
+	return true;
 }
 
 /*
@@ -464,12 +714,13 @@ secconn_policy_parse(const char *text, SecconnPolicy *policy,
 {
 	const char *p = text;
 	int			seen = 0;
+	Word		word;
 
 	memset(policy, 0, sizeof(*policy));
 	error->word = NULL;
 	error->detail = NULL;
 
-	if (strlen(text) > SECCONN_MAX_POLICY_LEN)
+	if (too_long(text))
 	{
 		/* Name its start, cut before any non-ASCII byte so no character is split. */
 		size_t		len = 0;
@@ -481,69 +732,14 @@ secconn_policy_parse(const char *text, SecconnPolicy *policy,
 									 SECCONN_MAX_POLICY_LEN));
 	}
 
-	for (;;)
+	while (next_word(&p, &word, error))
 	{
-		const char *start;
-		const char *eq = NULL;
-		char	   *value = NULL;
-		size_t		value_len = 0;
-		bool		ok;
+		bool		ok = parse_word(&word, policy, &seen, error);
 
-		while (*p && is_policy_space(*p))
-			p++;
-		if (*p == '\0')
-			break;
-		start = p;
-		while (*p && !is_policy_space(*p) && *p != '"' && (eq || *p != '='))
-			p++;
-		if (*p == '=' && !eq)
-		{
-			eq = p++;
-			value = palloc(strlen(p) + 1);
-			if (*p == '"')
-			{
-				/* a quoted value: up to the lone closing quote */
-				for (p++;; p++)
-				{
-					if (*p == '\0')
-						return policy_error(error, start, p - start,
-											"A quoted value needs a closing \".");
-					if (*p == '"' && p[1] == '"')
-						p++;
-					else if (*p == '"')
-						break;
-					value[value_len++] = *p;
-				}
-				p++;
-				if (*p && !is_policy_space(*p))
-				{
-					while (*p && !is_policy_space(*p))
-						p++;
-					return policy_error(error, start, p - start,
-										"A quoted value must end its requirement: put white space after the closing \".");
-				}
-			}
-			else
-			{
-				while (*p && !is_policy_space(*p) && *p != '"')
-					value[value_len++] = *p++;
-			}
-			value[value_len] = '\0';
-		}
-		if (*p == '"')
-		{
-			while (*p && !is_policy_space(*p))
-				p++;
-			return policy_error(error, start, p - start,
-								"A value that contains \" must be double-quoted, with \"\" for a literal quote.");
-		}
-		ok = parse_word(start, p - start,
-						(eq ? eq : p) - start, value, value_len,
-						policy, &seen, error);
-		if (value)
-			pfree(value);
+		if (word.value)
+			pfree(word.value);
 		if (!ok)
 			return false;
 	}
-	return true;
+	return error->word == NULL;
 }

@@ -3,13 +3,9 @@
  * policy.h
  *		The secconn policy language: parsed form and parser.
  *
- * A policy is a string of whitespace-separated, case-insensitive
- * requirements (see policy.c for the grammar).  The parsed form is a flat
- * struct with no pointers, so that it can live in a malloc'd GUC "extra"
- * block as well as in palloc'd memory.
- *
- * This header and policy.c depend only on palloc and on cipher.h (OpenSSL),
- * never on catalogs or GUCs, so that the parser can be fuzzed on its own.
+ * The grammar is in policy.c.  The parsed form is a flat struct with no
+ * pointers, so that it can live in a malloc'd GUC "extra" block as well as
+ * in palloc'd memory.
  *
  *-------------------------------------------------------------------------
  */
@@ -68,7 +64,7 @@ typedef enum SecconnAuthMech
 
 #define SECCONN_AUTH_UNKNOWN	(-1)
 
-/* Requirement kinds, as bits; each has one keyword (see secconn_req_keyword). */
+/* Requirement kinds, as bits; each is one row of policy.c's grammar. */
 #define SECCONN_REQ_SSL			0x01
 #define SECCONN_REQ_MIN_TLS		0x02
 #define SECCONN_REQ_CIPHER		0x04
@@ -90,12 +86,7 @@ typedef struct SecconnPolicy
 	bool		warn_only;		/* "mode=warn" */
 	char		cipher_list[SECCONN_MAX_POLICY_LEN + 1];	/* "cipher=LIST" */
 
-	/*
-	 * Pinned DNs (RFC 2253, as X509_NAME_print_ex with XN_FLAG_RFC2253
-	 * prints them), "" when not pinned.  A value is shorter than the policy
-	 * text, so it always fits; a DN longer than SECCONN_MAX_POLICY_LEN can
-	 * therefore never equal a pin.
-	 */
+	/* Pinned DNs, "" when not pinned; shorter than the policy text. */
 	char		cert_issuer[SECCONN_MAX_POLICY_LEN + 1];
 	char		cert_subject[SECCONN_MAX_POLICY_LEN + 1];
 } SecconnPolicy;
@@ -109,10 +100,15 @@ typedef struct SecconnPolicyError
 
 extern bool secconn_policy_parse(const char *text, SecconnPolicy *policy,
 								 SecconnPolicyError *error);
+/* "Invalid requirement "w": detail", palloc'd. */
+extern char *secconn_policy_error_text(const SecconnPolicyError *error);
+/* NULL, or the sentence saying that "text" is longer than a policy may be. */
+extern char *secconn_policy_length_problem(const char *text);
 extern bool secconn_policy_is_empty(const SecconnPolicy *policy);
 extern char *secconn_policy_requirement_text(const SecconnPolicy *policy,
 											 int req);
 extern const char *secconn_req_keyword(int req);
+extern bool secconn_policy_has_requirement(const SecconnPolicy *policy, int req);
 
 extern const char *secconn_auth_mech_name(int mech);
 extern int	secconn_auth_mech_from_name(const char *name);

@@ -98,12 +98,11 @@
  * Locking: the table is protected by its own LWLock, shared to look an
  * entry up (copied out under the lock), exclusive to store one.  The
  * generation is a pg_atomic_uint64 read and bumped without the lock; the
- * fast path reads it after a full memory barrier (see
- * secconn_policy_cache_admits for why no stale allow can pass).  An entry
+ * fast path reads it after a full memory barrier (see find_entry for why
+ * no stale allow can pass).  An entry
  * whose generation is stale is free to be overwritten.
  *
- * Size: SECCONN_POLICY_CACHE_ENTRIES entries of sizeof(CacheEntry) bytes
- * (about 180 bytes on 64-bit Linux); a key probes
+ * Size: SECCONN_POLICY_CACHE_ENTRIES entries; a key probes
  * SECCONN_POLICY_CACHE_PROBES consecutive entries, and when all of them are
  * valid and taken, storing overwrites the first one.
  *
@@ -118,16 +117,16 @@
 #include "nodes/parsenodes.h"
 #include "port/atomics.h"
 #include "storage/lwlock.h"
-#include "storage/shmem.h"
-#include "tcop/utility.h"
 #include "utils/inval.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "secconn.h"
+#include "evaluate.h"
+#include "facts.h"
+#include "policycache.h"
+#include "standby.h"
 
-#define SECCONN_POLICY_CACHE_NAME		"secconn policy cache"
 #define SECCONN_POLICY_CACHE_ENTRIES	1024	/* a power of two */
 #define SECCONN_POLICY_CACHE_PROBES		8
 
@@ -174,8 +173,6 @@ static bool bump_after_inval = false;
 /* Did the last secconn_policy_cache_begin run during recovery? */
 static bool begun_in_recovery = false;
 
-static ProcessUtility_hook_type prev_process_utility_hook = NULL;
-
 static void
 bump_generation(void)
 {
@@ -190,7 +187,7 @@ secconn_policy_cache_bump(void)
 	bump_generation();
 }
 
-/* ---- shared memory ---- */
+/* ---- shared memory (set up by shmem.c) ---- */
 
 Size
 secconn_policy_cache_shmem_size(void)
@@ -198,26 +195,14 @@ secconn_policy_cache_shmem_size(void)
 	return MAXALIGN(sizeof(PolicyCache));
 }
 
-/* From shmem.c's shmem_request_hook. */
 void
-secconn_policy_cache_shmem_request(void)
+secconn_policy_cache_shmem_attach(void *block, LWLock *lock, bool found)
 {
-	RequestAddinShmemSpace(secconn_policy_cache_shmem_size());
-	RequestNamedLWLockTranche(SECCONN_POLICY_CACHE_NAME, 1);
-}
-
-/* From shmem.c's shmem_startup_hook, with AddinShmemInitLock held. */
-void
-secconn_policy_cache_shmem_startup(void)
-{
-	bool		found;
-
-	cache = ShmemInitStruct(SECCONN_POLICY_CACHE_NAME,
-							secconn_policy_cache_shmem_size(), &found);
+	cache = block;
 	if (!found)
 	{
 		memset(cache, 0, sizeof(PolicyCache));
-		cache->lock = &(GetNamedLWLockTranche(SECCONN_POLICY_CACHE_NAME))->lock;
+		cache->lock = lock;
 		pg_atomic_init_u64(&cache->generation, 1);
 	}
 }
@@ -283,25 +268,14 @@ resources_released(ResourceReleasePhase phase, bool isCommit,
 	bump_after_inval = false;
 }
 
-static void
-secconn_process_utility(PlannedStmt *pstmt, const char *queryString,
-						bool readOnlyTree, ProcessUtilityContext context,
-						ParamListInfo params, QueryEnvironment *queryEnv,
-						DestReceiver *dest, QueryCompletion *qc)
+/* From guard.c's ProcessUtility hook, before the statement runs. */
+void
+secconn_policy_cache_note_utility(Node *parsetree)
 {
-	Node	   *parsetree = pstmt->utilityStmt;
-
 	/* The prepared transaction may have changed labels, roles, databases. */
 	if (IsA(parsetree, TransactionStmt) &&
 		((TransactionStmt *) parsetree)->kind == TRANS_STMT_COMMIT_PREPARED)
 		change_pending = true;
-
-	if (prev_process_utility_hook)
-		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
 }
 
 /* From _PG_init, only while shared_preload_libraries is processed. */
@@ -314,8 +288,6 @@ secconn_policy_cache_init(void)
 	CacheRegisterSyscacheCallback(DATABASEOID, syscache_changed, (Datum) 0);
 	RegisterXactCallback(xact_ended, NULL);
 	RegisterResourceReleaseCallback(resources_released, NULL);
-	prev_process_utility_hook = ProcessUtility_hook;
-	ProcessUtility_hook = secconn_process_utility;
 }
 
 /* ---- lookup and store ---- */
@@ -350,21 +322,24 @@ key_matches(const CacheEntry *entry, uint32 hash, const char *role_name,
 		strcmp(entry->dbname, dbname) == 0;
 }
 
-/* A policy to hand to secconn_policy_violations. */
-static void
-unmerge(const MergedPolicy *merged, SecconnPolicy *policy)
+/* A merged policy as an applied policy, for secconn_evaluate. */
+static SecconnAppliedPolicy *
+unmerge(const MergedPolicy *merged, bool warn_only)
 {
+	SecconnAppliedPolicy *applied = palloc0(sizeof(SecconnAppliedPolicy));
+	SecconnPolicy *policy = &applied->policy;
+
 	/* cipher lists and pins are never merged: see merge_policy */
-	memset(policy, 0, offsetof(SecconnPolicy, cipher_list));
-	policy->cipher_list[0] = '\0';
-	policy->cert_issuer[0] = '\0';
-	policy->cert_subject[0] = '\0';
+	applied->kind = SECCONN_SOURCE_CACHE;
+	applied->valid = true;
 	policy->require_ssl = merged->require_ssl;
 	policy->min_tls = merged->min_tls;
 	policy->cipher = merged->cipher_strong ? SECCONN_CIPHER_STRONG :
 		SECCONN_CIPHER_ANY;
 	policy->clientcert = merged->clientcert;
 	policy->auth_mask = merged->auth_mask;
+	policy->warn_only = warn_only;
+	return applied;
 }
 
 /*
@@ -383,32 +358,17 @@ lookup_usable(bool *recovery)
 }
 
 /*
- * The fast path.  True if the cache holds a valid entry for this
- * connection and the connection violates nothing (the entry's merged
- * policies and the default policy); then *facts holds the connection's
- * facts and *roleid the role.  scram_at_start: see
- * secconn_secret_core_used_is_scram.  False means: take the full check.  Reads no
- * catalog and reports nothing.
+ * Copy out the valid entry for a key, filled in recovery or not as
+ * "recovery" says; false if there is none.
  */
-bool
-secconn_policy_cache_admits(Port *port, bool physical, bool scram_at_start,
-							SecconnFacts *facts, Oid *roleid)
+static bool
+find_entry(const char *role_name, const char *dbname, bool physical,
+		   bool recovery, CacheEntry *entry)
 {
-	SecconnMd5LineRan ran;
-	const char *role_name;
-	const char *dbname;
 	uint64		generation;
 	uint32		hash;
 	uint32		first;
-	CacheEntry	entry;
 	bool		found = false;
-	bool		recovery;
-	SecconnPolicy policy;
-
-	if (!lookup_usable(&recovery))
-		return false;
-
-	connection_key(port, physical, &role_name, &dbname);
 
 	/*
 	 * No stale allow can pass: every bump is a pg_atomic_fetch_add_u64, a
@@ -436,39 +396,42 @@ secconn_policy_cache_admits(Port *port, bool physical, bool scram_at_start,
 		if (e->generation == generation && e->in_recovery == recovery &&
 			key_matches(e, hash, role_name, dbname, physical))
 		{
-			entry = *e;
+			*entry = *e;
 			found = true;
 			break;
 		}
 	}
 	LWLockRelease(cache->lock);
+	return found;
+}
 
-	if (!found || entry.slow_only)
+/*
+ * The fast path's policies: true if the cache holds a valid entry for this
+ * connection that can be evaluated there (not "slow only"); then *cached
+ * holds its role, the type of its secret and its merged policies (the
+ * default policy is not cached: the caller adds it live).  Reads no
+ * catalog and reports nothing.
+ */
+bool
+secconn_policy_cache_lookup(Port *port, bool physical,
+							SecconnCachedPolicies *cached)
+{
+	const char *role_name;
+	const char *dbname;
+	CacheEntry	entry;
+	bool		recovery;
+
+	if (!lookup_usable(&recovery))
+		return false;
+	connection_key(port, physical, &role_name, &dbname);
+	if (!find_entry(role_name, dbname, physical, recovery, &entry) ||
+		entry.slow_only)
 		return false;
 
-	/*
-	 * What an md5 line ran, as the full check would tell it from the
-	 * current secret, which this valid entry holds (see facts.c): if the
-	 * secret changed during authentication, decline.
-	 */
-	ran = secconn_md5_line_exchange(port, scram_at_start,
-									entry.secret_is_scram);
-	if (ran == SECCONN_RAN_UNKNOWN)
-		return false;
-	secconn_gather_transport_facts(port, facts);
-	secconn_gather_auth_facts(port, ran, facts);
-
-	unmerge(&entry.enforced, &policy);
-	if (secconn_policy_violations(&policy, facts) != 0)
-		return false;
-	unmerge(&entry.warned, &policy);
-	if (secconn_policy_violations(&policy, facts) != 0)
-		return false;
-	if (secconn_default_policy &&
-		secconn_policy_violations(secconn_default_policy, facts) != 0)
-		return false;
-
-	*roleid = entry.roleid;
+	cached->roleid = entry.roleid;
+	cached->secret_is_scram = entry.secret_is_scram;
+	cached->policies = list_make2(unmerge(&entry.enforced, false),
+								  unmerge(&entry.warned, true));
 	return true;
 }
 
@@ -521,6 +484,38 @@ merge_policy(MergedPolicy *merged, const SecconnPolicy *policy)
 	return true;
 }
 
+/* Write an entry, unless the generation moved since its catalog reads. */
+static void
+store_entry(const CacheEntry *entry)
+{
+	uint32		first = entry->hash & (SECCONN_POLICY_CACHE_ENTRIES - 1);
+	CacheEntry *slot = NULL;
+
+	LWLockAcquire(cache->lock, LW_EXCLUSIVE);
+	if (pg_atomic_read_u64(&cache->generation) == entry->generation)
+	{
+		for (int i = 0; i < SECCONN_POLICY_CACHE_PROBES; i++)
+		{
+			CacheEntry *e =
+			&cache->entries[(first + i) & (SECCONN_POLICY_CACHE_ENTRIES - 1)];
+
+			/* Our own key (any generation), else the first free entry. */
+			if (key_matches(e, entry->hash, entry->role_name, entry->dbname,
+							entry->physical))
+			{
+				slot = e;
+				break;
+			}
+			if (slot == NULL && e->generation != entry->generation)
+				slot = e;
+		}
+		if (slot == NULL)
+			slot = &cache->entries[first];
+		*slot = *entry;
+	}
+	LWLockRelease(cache->lock);
+}
+
 /*
  * Store the result of a full check that admitted the connection with no
  * violation and no error.  "policies" is the list it evaluated (see
@@ -536,8 +531,6 @@ secconn_policy_cache_store(uint64 generation, Port *port, bool physical,
 	const char *dbname;
 	CacheEntry	entry;
 	ListCell   *cell;
-	uint32		first;
-	CacheEntry *slot = NULL;
 
 	connection_key(port, physical, &role_name, &dbname);
 	if (generation == 0 || cache == NULL || !OidIsValid(roleid) ||
@@ -567,27 +560,5 @@ secconn_policy_cache_store(uint64 generation, Port *port, bool physical,
 			entry.slow_only = true;
 	}
 
-	first = entry.hash & (SECCONN_POLICY_CACHE_ENTRIES - 1);
-	LWLockAcquire(cache->lock, LW_EXCLUSIVE);
-	if (pg_atomic_read_u64(&cache->generation) == generation)
-	{
-		for (int i = 0; i < SECCONN_POLICY_CACHE_PROBES; i++)
-		{
-			CacheEntry *e =
-			&cache->entries[(first + i) & (SECCONN_POLICY_CACHE_ENTRIES - 1)];
-
-			/* Our own key (any generation), else the first free entry. */
-			if (key_matches(e, entry.hash, role_name, dbname, physical))
-			{
-				slot = e;
-				break;
-			}
-			if (slot == NULL && e->generation != generation)
-				slot = e;
-		}
-		if (slot == NULL)
-			slot = &cache->entries[first];
-		*slot = entry;
-	}
-	LWLockRelease(cache->lock);
+	store_entry(&entry);
 }

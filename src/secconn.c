@@ -16,7 +16,13 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "secconn.h"
+#include "guard.h"
+#include "guc.h"
+#include "hook.h"
+#include "label.h"
+#include "policycache.h"
+#include "shmem.h"
+#include "standby.h"
 
 PG_MODULE_MAGIC;
 

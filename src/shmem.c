@@ -19,11 +19,11 @@
  *	  connection attempts.
  *
  *	- Counters of the checks since the last reset, with the hook-time
- *	  histograms (fixed buckets, see secconn.h).
+ *	  histograms (fixed buckets, see shmem.h).
  *
- * The policy cache (policycache.c) has its own block and LWLock, and
- * standby.c a small block of its own; their requests and creation are
- * called from the hooks here.
+ * Every shared region of secconn (this block, the policy cache's,
+ * standby.c's) is requested and created here, from the one list "regions";
+ * each region's owner says how large it is and fills it.
  *
  * Locking rules:
  *
@@ -44,11 +44,6 @@
  * Nothing here survives a server restart: the ring and the counters start
  * empty, and stats_reset is the server start time.
  *
- * Memory: sizeof(SecconnSlot) bytes per backend slot (MaxBackends of them)
- * and sizeof(SecconnEvent) per ring entry: 2,640 and 304 bytes on 64-bit
- * Linux with PostgreSQL 15 (1.1 added the client certificate's full
- * subject and issuer DNs, up to SECCONN_DN_LEN bytes each, to the slot).
- *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -66,10 +61,12 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "secconn.h"
+#include "compat.h"
+#include "guc.h"
+#include "policycache.h"
+#include "shmem.h"
+#include "standby.h"
 
-#define SECCONN_SHMEM_NAME		"secconn"
-#define SECCONN_TRANCHE_NAME	"secconn"
 
 /* One backend's slot; see the file header for the change-count protocol. */
 typedef struct SecconnSlot
@@ -119,36 +116,22 @@ shmem_size(int nslots, int ring_size)
 	return size;
 }
 
-static void
-secconn_shmem_request(void)
+static Size
+main_size(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-
-	RequestAddinShmemSpace(shmem_size(MaxBackends, secconn_history_size));
-	RequestAddinShmemSpace(secconn_standby_shmem_size());
-	RequestNamedLWLockTranche(SECCONN_TRANCHE_NAME, 1);
-	secconn_policy_cache_shmem_request();
+	return shmem_size(MaxBackends, secconn_history_size);
 }
 
 static void
-secconn_shmem_startup(void)
+main_attach(void *block, LWLock *lock, bool found)
 {
-	bool		found;
-	char	   *base;
+	char	   *base = block;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	base = ShmemInitStruct(SECCONN_SHMEM_NAME,
-						   shmem_size(MaxBackends, secconn_history_size),
-						   &found);
 	shared = (SecconnShared *) base;
 	if (!found)
 	{
-		memset(base, 0, shmem_size(MaxBackends, secconn_history_size));
-		shared->lock = &(GetNamedLWLockTranche(SECCONN_TRANCHE_NAME))->lock;
+		memset(base, 0, main_size());
+		shared->lock = lock;
 		shared->nslots = MaxBackends;
 		shared->ring_size = secconn_history_size;
 		shared->next_seq = 1;
@@ -159,8 +142,56 @@ secconn_shmem_startup(void)
 	ring = (SecconnEvent *) (base + header_size() +
 							 MAXALIGN(mul_size(shared->nslots,
 											   sizeof(SecconnSlot))));
-	secconn_policy_cache_shmem_startup();
-	secconn_standby_shmem_startup();
+}
+
+/* Every shared region: a block, and an LWLock (its own tranche) if asked. */
+typedef struct ShmemRegion
+{
+	const char *name;			/* of the block and of the LWLock tranche */
+	bool		lock;
+	Size		(*size) (void);
+	void		(*attach) (void *block, LWLock *lock, bool found);
+} ShmemRegion;
+
+static const ShmemRegion regions[] = {
+	{"secconn", true, main_size, main_attach},
+	{"secconn policy cache", true, secconn_policy_cache_shmem_size,
+	secconn_policy_cache_shmem_attach},
+	{"secconn standby", false, secconn_standby_shmem_size,
+	secconn_standby_shmem_attach},
+};
+
+static void
+secconn_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	for (size_t i = 0; i < lengthof(regions); i++)
+	{
+		RequestAddinShmemSpace(regions[i].size());
+		if (regions[i].lock)
+			RequestNamedLWLockTranche(regions[i].name, 1);
+	}
+}
+
+static void
+secconn_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	for (size_t i = 0; i < lengthof(regions); i++)
+	{
+		bool		found;
+		void	   *block = ShmemInitStruct(regions[i].name,
+											regions[i].size(), &found);
+
+		regions[i].attach(block, found || !regions[i].lock ? NULL :
+						  &(GetNamedLWLockTranche(regions[i].name))->lock,
+						  found);
+	}
 	LWLockRelease(AddinShmemInitLock);
 }
 

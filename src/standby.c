@@ -80,6 +80,8 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlogrecovery.h"
+#include "catalog/pg_shseclabel.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "port/atomics.h"
@@ -87,15 +89,13 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
-#include "catalog/pg_shseclabel.h"
-#include "common/hashfn.h"
-#include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/wait_event.h"
 
-#include "secconn.h"
+#include "policycache.h"
+#include "standby.h"
 
 #define SECCONN_STANDBY_NAME		"secconn standby"
 #define SECCONN_STANDBY_NAPTIME_MS	5
@@ -110,27 +110,23 @@ static StandbyState *standby = NULL;
 
 PGDLLEXPORT void secconn_standby_main(Datum arg);
 
-/* ---- shared memory ---- */
+/* ---- shared memory (set up by shmem.c) ---- */
+
+/* No lock: covered is atomic, and only the worker sets its latch. */
+void
+secconn_standby_shmem_attach(void *block, LWLock *lock, bool found)
+{
+	standby = block;
+	if (found)
+		return;
+	pg_atomic_init_u64(&standby->covered, InvalidXLogRecPtr);
+	standby->worker_latch = NULL;
+}
 
 Size
 secconn_standby_shmem_size(void)
 {
 	return MAXALIGN(sizeof(StandbyState));
-}
-
-/* From shmem.c's shmem_startup_hook, with AddinShmemInitLock held. */
-void
-secconn_standby_shmem_startup(void)
-{
-	bool		found;
-
-	standby = ShmemInitStruct(SECCONN_STANDBY_NAME,
-							  secconn_standby_shmem_size(), &found);
-	if (!found)
-	{
-		pg_atomic_init_u64(&standby->covered, InvalidXLogRecPtr);
-		standby->worker_latch = NULL;
-	}
 }
 
 /* From _PG_init, only while shared_preload_libraries is processed. */

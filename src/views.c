@@ -60,8 +60,13 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "catalog.h"
 #include "cipher.h"
-#include "secconn.h"
+#include "evaluate.h"
+#include "facts.h"
+#include "guc.h"
+#include "label.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(secconn_connection_slots);
 PG_FUNCTION_INFO_V1(secconn_connection_slots_1_1);
@@ -80,6 +85,19 @@ PG_FUNCTION_INFO_V1(secconn_session_cipher_bits);
 PG_FUNCTION_INFO_V1(secconn_session_cipher_strong);
 PG_FUNCTION_INFO_V1(secconn_session_auth_mechanism);
 PG_FUNCTION_INFO_V1(secconn_cipher_info);
+
+/* Entry points "name" (1.0's columns) and "name_1_1" of impl(fcinfo, v1_1). */
+#define SHAPES_1_0_AND_1_1(name, impl) \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, false); \
+} \
+Datum \
+name##_1_1(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, true); \
+}
 
 /* Output columns of secconn_connection_slots() */
 enum
@@ -108,14 +126,14 @@ enum
 
 /* The SQL declaration has the columns this entry point fills. */
 static void
-check_result_columns(ReturnSetInfo *rsinfo, int expected)
+check_result_columns(TupleDesc desc, int expected)
 {
-	if (rsinfo->setDesc->natts != expected)
+	if (desc->natts != expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("secconn's SQL objects do not match its library"),
 				 errdetail("A function returns %d columns where the library has %d.",
-						   rsinfo->setDesc->natts, expected),
+						   desc->natts, expected),
 				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
 }
 
@@ -128,6 +146,24 @@ require_shmem(void)
 				 errmsg("secconn must be loaded via \"shared_preload_libraries\""),
 				 errdetail("Per-session states, rejections and counters are kept in shared memory, which secconn sets up only when preloaded."),
 				 errhint("Add secconn to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/* Set column "col" to the text "s", or leave it NULL when s is NULL. */
+static void
+set_text(Datum *values, bool *nulls, int col, const char *s)
+{
+	if (s == NULL)
+		return;
+	values[col] = CStringGetTextDatum(s);
+	nulls[col] = false;
+}
+
+/* Set column "col" to "value". */
+static void
+set_datum(Datum *values, bool *nulls, int col, Datum value)
+{
+	values[col] = value;
+	nulls[col] = false;
 }
 
 /* May the current user see everything about a session of "roleid"? */
@@ -169,24 +205,24 @@ session_role(const SecconnSession *session)
 /*
  * The policies that apply to (role, database) now.  Sessions of the same role
  * and database share them, so they are collected once per call, in the
- * call's memory context, and kept in *cache.
+ * call's memory context, and kept in *seen (not the shared policy cache).
  */
-typedef struct PolicyCacheEntry
+typedef struct CallPolicies
 {
 	Oid			roleid;
 	char		dbname[NAMEDATALEN];
 	List	   *policies;
-} PolicyCacheEntry;
+} CallPolicies;
 
 static List *
-policies_for(List **cache, MemoryContext cxt, Oid roleid, const char *dbname)
+policies_for(List **seen, MemoryContext cxt, Oid roleid, const char *dbname)
 {
 	ListCell   *cell;
-	PolicyCacheEntry *entry;
+	CallPolicies *entry;
 	MemoryContext oldcxt;
 	Oid			dbid = InvalidOid;
 
-	foreach(cell, *cache)
+	foreach(cell, *seen)
 	{
 		entry = lfirst(cell);
 		if (entry->roleid == roleid && strcmp(entry->dbname, dbname) == 0)
@@ -194,42 +230,35 @@ policies_for(List **cache, MemoryContext cxt, Oid roleid, const char *dbname)
 	}
 
 	oldcxt = MemoryContextSwitchTo(cxt);
-	entry = palloc(sizeof(PolicyCacheEntry));
+	entry = palloc(sizeof(CallPolicies));
 	entry->roleid = roleid;
 	strlcpy(entry->dbname, dbname, sizeof(entry->dbname));
 	/* A database with sessions cannot be renamed, so the name still fits. */
 	if (dbname[0] != '\0')
 		dbid = secconn_lookup_database(dbname);
 	entry->policies = secconn_collect_policies(roleid, dbid, dbname);
-	*cache = lappend(*cache, entry);
+	*seen = lappend(*seen, entry);
 	MemoryContextSwitchTo(oldcxt);
 	return entry->policies;
 }
 
 /*
- * Evaluate every policy that applies to the session now.  Returns the
- * violated requirements; *unevaluable says whether some policy could not be
- * evaluated.
+ * Compliance with every policy that applies to the session now: a known
+ * violation makes it non-compliant; a policy that cannot be evaluated,
+ * unknown.
  */
-static int
-session_violations(const SecconnSession *session, List *policies,
-				   bool *unevaluable)
+static void
+fill_compliance_columns(const SecconnSession *session, List *policies,
+						Datum *values, bool *nulls)
 {
-	int			violations = 0;
-	ListCell   *cell;
+	SecconnVerdict verdict;
+	int			violations;
 
-	*unevaluable = false;
-	foreach(cell, policies)
-	{
-		SecconnAppliedPolicy *applied = lfirst(cell);
-
-		if (!applied->valid)
-			*unevaluable = true;
-		else
-			violations |= secconn_policy_violations(&applied->policy,
-													&session->facts);
-	}
-	return violations;
+	secconn_evaluate(policies, &session->facts, secconn_exempt_local, &verdict);
+	violations = verdict.enforced | verdict.warned;
+	if (violations || !verdict.unevaluable)
+		set_datum(values, nulls, SLOT_COMPLIANT, BoolGetDatum(violations == 0));
+	set_datum(values, nulls, SLOT_VIOLATIONS, violations_array(violations));
 }
 
 /*
@@ -247,71 +276,44 @@ fill_fact_columns(const SecconnFacts *facts, bool v1_1, Datum *values,
 	const char *method = secconn_auth_mech_name(facts->auth_method);
 	const char *mechanism = secconn_auth_mech_name(facts->auth_mechanism);
 
-	values[SLOT_TRANSPORT] =
-		CStringGetTextDatum(secconn_transport_name(facts->transport));
-	nulls[SLOT_TRANSPORT] = false;
+	set_text(values, nulls, SLOT_TRANSPORT,
+			 secconn_transport_name(facts->transport));
 
 	if (tls && version)
-	{
-		values[SLOT_TLS_VERSION] = CStringGetTextDatum(version);
-		nulls[SLOT_TLS_VERSION] = false;
-	}
+		set_text(values, nulls, SLOT_TLS_VERSION, version);
 	if (tls && facts->cipher[0] != '\0')
 	{
-		values[SLOT_CIPHER] = CStringGetTextDatum(facts->cipher);
-		nulls[SLOT_CIPHER] = false;
-		values[SLOT_CIPHER_BITS] = Int32GetDatum(facts->cipher_bits);
-		nulls[SLOT_CIPHER_BITS] = false;
-		values[SLOT_CIPHER_STRONG] = BoolGetDatum(facts->cipher_strong);
-		nulls[SLOT_CIPHER_STRONG] = false;
+		set_text(values, nulls, SLOT_CIPHER, facts->cipher);
+		set_datum(values, nulls, SLOT_CIPHER_BITS,
+				  Int32GetDatum(facts->cipher_bits));
+		set_datum(values, nulls, SLOT_CIPHER_STRONG,
+				  BoolGetDatum(facts->cipher_strong));
 	}
-	if (method)
-	{
-		values[SLOT_AUTH_METHOD] = CStringGetTextDatum(method);
-		nulls[SLOT_AUTH_METHOD] = false;
-	}
-	if (mechanism)
-	{
-		values[SLOT_AUTH_MECHANISM] = CStringGetTextDatum(mechanism);
-		nulls[SLOT_AUTH_MECHANISM] = false;
-	}
-	values[SLOT_CERT_PRESENT] = BoolGetDatum(facts->cert_present);
-	nulls[SLOT_CERT_PRESENT] = false;
-	values[SLOT_CERT_VERIFIED] =
-		BoolGetDatum(facts->cert_present && facts->cert_verified);
-	nulls[SLOT_CERT_VERIFIED] = false;
+	set_text(values, nulls, SLOT_AUTH_METHOD, method);
+	set_text(values, nulls, SLOT_AUTH_MECHANISM, mechanism);
+	set_datum(values, nulls, SLOT_CERT_PRESENT, BoolGetDatum(facts->cert_present));
+	set_datum(values, nulls, SLOT_CERT_VERIFIED,
+			  BoolGetDatum(facts->cert_present && facts->cert_verified));
 	if (!v1_1)
 	{
 		if (facts->cert_present && facts->client_dn_1_0[0] != '\0')
-		{
-			values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->client_dn_1_0);
-			nulls[SLOT_CLIENT_DN] = false;
-		}
+			set_text(values, nulls, SLOT_CLIENT_DN, facts->client_dn_1_0);
 		return;
 	}
 	if (!facts->cert_present)
 		return;
 	if (facts->subject_dn_fits)
-	{
-		values[SLOT_CLIENT_DN] = CStringGetTextDatum(facts->subject_dn);
-		nulls[SLOT_CLIENT_DN] = false;
-	}
+		set_text(values, nulls, SLOT_CLIENT_DN, facts->subject_dn);
 	if (facts->issuer_dn_fits)
-	{
-		values[SLOT_ISSUER_DN] = CStringGetTextDatum(facts->issuer_dn);
-		nulls[SLOT_ISSUER_DN] = false;
-	}
+		set_text(values, nulls, SLOT_ISSUER_DN, facts->issuer_dn);
 	if (facts->serial[0] != '\0')
-	{
-		values[SLOT_SERIAL] = CStringGetTextDatum(facts->serial);
-		nulls[SLOT_SERIAL] = false;
-	}
+		set_text(values, nulls, SLOT_SERIAL, facts->serial);
 	if (facts->cert_dates_valid)
 	{
-		values[SLOT_NOT_BEFORE] = TimestampTzGetDatum(facts->cert_not_before);
-		nulls[SLOT_NOT_BEFORE] = false;
-		values[SLOT_NOT_AFTER] = TimestampTzGetDatum(facts->cert_not_after);
-		nulls[SLOT_NOT_AFTER] = false;
+		set_datum(values, nulls, SLOT_NOT_BEFORE,
+				  TimestampTzGetDatum(facts->cert_not_before));
+		set_datum(values, nulls, SLOT_NOT_AFTER,
+				  TimestampTzGetDatum(facts->cert_not_after));
 	}
 }
 
@@ -327,13 +329,13 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext rowcxt;
 	MemoryContext callcxt = CurrentMemoryContext;
-	List	   *policy_cache = NIL;
+	List	   *call_policies = NIL;
 	bool		all_stats;
 	int			nslots;
 
 	require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	check_result_columns(rsinfo, v1_1 ? SLOT_NCOLS : SLOT_NCOLS_1_0);
+	check_result_columns(rsinfo->setDesc, v1_1 ? SLOT_NCOLS : SLOT_NCOLS_1_0);
 
 	all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "secconn row",
@@ -353,29 +355,16 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 		memset(nulls, true, sizeof(nulls));
-		values[SLOT_PID] = Int32GetDatum(session.pid);
-		nulls[SLOT_PID] = false;
+		set_datum(values, nulls, SLOT_PID, Int32GetDatum(session.pid));
 
 		roleid = session_role(&session);
 		if (may_see_session(all_stats, roleid))
 		{
-			bool		unevaluable;
-			int			violations;
-
 			fill_fact_columns(&session.facts, v1_1, values, nulls);
-
-			/* A known violation makes it non-compliant; else unknown. */
-			violations = session_violations(&session,
-											policies_for(&policy_cache, callcxt,
-														 roleid, session.dbname),
-											&unevaluable);
-			if (violations || !unevaluable)
-			{
-				values[SLOT_COMPLIANT] = BoolGetDatum(violations == 0);
-				nulls[SLOT_COMPLIANT] = false;
-			}
-			values[SLOT_VIOLATIONS] = violations_array(violations);
-			nulls[SLOT_VIOLATIONS] = false;
+			fill_compliance_columns(&session,
+									policies_for(&call_policies, callcxt,
+												 roleid, session.dbname),
+									values, nulls);
 		}
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -387,19 +376,11 @@ connection_slots(FunctionCallInfo fcinfo, bool v1_1)
 	return (Datum) 0;
 }
 
-/* The 1.0 shape: 13 columns. */
-Datum
-secconn_connection_slots(PG_FUNCTION_ARGS)
-{
-	return connection_slots(fcinfo, false);
-}
-
-/* 1.1: plus client_issuer_dn, client_serial, client_cert_not_before/after. */
-Datum
-secconn_connection_slots_1_1(PG_FUNCTION_ARGS)
-{
-	return connection_slots(fcinfo, true);
-}
+/*
+ * The 1.0 shape (13 columns) and the 1.1 one (plus client_issuer_dn,
+ * client_serial, client_cert_not_before/after).
+ */
+SHAPES_1_0_AND_1_1(secconn_connection_slots, connection_slots)
 
 /* May the current user terminate a session of "roleid", as pg_terminate_backend decides? */
 static bool
@@ -411,6 +392,29 @@ may_terminate(Oid roleid)
 		return false;
 	return has_privs_of_role(GetUserId(), roleid) ||
 		has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND);
+}
+
+/* pid, usename, datname, violations, terminated */
+static void
+put_terminated_row(ReturnSetInfo *rsinfo, const SecconnSession *session,
+				   Oid roleid, int enforced, bool terminated)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	char	   *rolname = OidIsValid(roleid) ? secconn_role_name(roleid) : NULL;
+
+	if (rolname == NULL)
+		rolname = pstrdup(session->facts.role_name);
+	values[0] = Int32GetDatum(session->pid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
+	if (session->dbname[0] != '\0')
+		values[2] = DirectFunctionCall1(namein,
+										CStringGetDatum(session->dbname));
+	else
+		nulls[2] = true;
+	values[3] = violations_array(enforced);
+	values[4] = BoolGetDatum(terminated);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -430,7 +434,7 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		dry_run = PG_GETARG_BOOL(0);
 	MemoryContext callcxt = CurrentMemoryContext;
-	List	   *policy_cache = NIL;
+	List	   *call_policies = NIL;
 	int			nslots;
 
 	require_shmem();
@@ -447,28 +451,18 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nslots; i++)
 	{
 		SecconnSession session;
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
 		Oid			roleid;
-		int			enforced = 0;
 		bool		terminated = false;
-		ListCell   *cell;
-		char	   *rolname;
+		SecconnVerdict verdict;
 
 		if (!secconn_read_session(i, &session) || session.pid == MyProcPid)
 			continue;
 
 		roleid = session_role(&session);
-		foreach(cell, policies_for(&policy_cache, callcxt, roleid,
-								   session.dbname))
-		{
-			SecconnAppliedPolicy *applied = lfirst(cell);
-
-			if (applied->valid && !applied->policy.warn_only)
-				enforced |= secconn_policy_violations(&applied->policy,
-													  &session.facts);
-		}
-		if (enforced == 0)
+		secconn_evaluate(policies_for(&call_policies, callcxt, roleid,
+									  session.dbname),
+						 &session.facts, secconn_exempt_local, &verdict);
+		if (verdict.enforced == 0)
 			continue;
 
 		if (!dry_run && may_terminate(roleid) &&
@@ -477,19 +471,8 @@ secconn_terminate_noncompliant(PG_FUNCTION_ARGS)
 														  Int32GetDatum(session.pid),
 														  Int64GetDatum(0)));
 
-		rolname = OidIsValid(roleid) ? secconn_role_name(roleid) : NULL;
-		if (rolname == NULL)
-			rolname = session.facts.role_name;
-		values[0] = Int32GetDatum(session.pid);
-		values[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
-		if (session.dbname[0] != '\0')
-			values[2] = DirectFunctionCall1(namein,
-											CStringGetDatum(session.dbname));
-		else
-			nulls[2] = true;
-		values[3] = violations_array(enforced);
-		values[4] = BoolGetDatum(terminated);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		put_terminated_row(rsinfo, &session, roleid, verdict.enforced,
+						   terminated);
 	}
 	return (Datum) 0;
 }
@@ -526,7 +509,8 @@ secconn_test_policy(PG_FUNCTION_ARGS)
 			!may_see_session(all_stats, session_role(&session)))
 			continue;
 
-		violations = secconn_policy_violations(&policy, &session.facts);
+		violations = secconn_policy_violations(&policy, &session.facts,
+												secconn_exempt_local);
 		values[0] = Int32GetDatum(session.pid);
 		values[1] = BoolGetDatum(violations == 0);
 		values[2] = violations_array(violations);
@@ -547,14 +531,13 @@ secconn_policy_problem(PG_FUNCTION_ARGS)
 	SecconnPolicyError error;
 	char	   *problem;
 
-	if (strlen(policy_text) > SECCONN_MAX_POLICY_LEN)
-		problem = psprintf("The policy is %zu bytes long; the limit is %d bytes.",
-						   strlen(policy_text), SECCONN_MAX_POLICY_LEN);
-	else if (secconn_policy_parse(policy_text, &policy, &error))
-		PG_RETURN_NULL();
-	else
-		problem = psprintf("Invalid requirement \"%s\": %s",
-						   error.word, error.detail);
+	problem = secconn_policy_length_problem(policy_text);
+	if (problem == NULL)
+	{
+		if (secconn_policy_parse(policy_text, &policy, &error))
+			PG_RETURN_NULL();
+		problem = secconn_policy_error_text(&error);
+	}
 	PG_RETURN_TEXT_P(cstring_to_text(problem));
 }
 
@@ -612,23 +595,15 @@ typedef struct RoleRow
 	const char *password_type;
 } RoleRow;
 
-/*
- * secconn_role_policies(): one row per role: rolname, rolcanlogin,
- * password_type, policy (its own label), effective_policy.
- */
-Datum
-secconn_role_policies(PG_FUNCTION_ARGS)
+/* Every role, read from pg_authid first, so that no scan stays open. */
+static List *
+read_roles(void)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	rel;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	List	   *roles = NIL;
-	ListCell   *cell;
 
-	InitMaterializedSRF(fcinfo, 0);
-
-	/* Read pg_authid first, then the labels, with no scan left open. */
 	rel = table_open(AuthIdRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
@@ -649,8 +624,22 @@ secconn_role_policies(PG_FUNCTION_ARGS)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return roles;
+}
 
-	foreach(cell, roles)
+/*
+ * secconn_role_policies(): one row per role: rolname, rolcanlogin,
+ * password_type, policy (its own label), effective_policy.
+ */
+Datum
+secconn_role_policies(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *cell;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	foreach(cell, read_roles())
 	{
 		RoleRow    *row = lfirst(cell);
 		Datum		values[5];
@@ -660,21 +649,9 @@ secconn_role_policies(PG_FUNCTION_ARGS)
 
 		values[0] = CStringGetTextDatum(NameStr(row->rolname));
 		values[1] = BoolGetDatum(row->rolcanlogin);
-		if (row->password_type)
-		{
-			values[2] = CStringGetTextDatum(row->password_type);
-			nulls[2] = false;
-		}
-		if (label)
-		{
-			values[3] = CStringGetTextDatum(label);
-			nulls[3] = false;
-		}
-		if (effective)
-		{
-			values[4] = CStringGetTextDatum(effective);
-			nulls[4] = false;
-		}
+		set_text(values, nulls, 2, row->password_type);
+		set_text(values, nulls, 3, label);
+		set_text(values, nulls, 4, effective);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -723,38 +700,17 @@ secconn_rejection_history(PG_FUNCTION_ARGS)
 		values[3] = CStringGetTextDatum(e->role_name);
 		nulls[0] = nulls[1] = nulls[2] = nulls[3] = false;
 		if (e->dbname[0] != '\0')
-		{
-			values[4] = CStringGetTextDatum(e->dbname);
-			nulls[4] = false;
-		}
+			set_text(values, nulls, 4, e->dbname);
 		if (e->client_addr[0] != '\0')
-		{
-			values[5] = DirectFunctionCall1(inet_in,
-											CStringGetDatum(e->client_addr));
-			nulls[5] = false;
-		}
-		values[6] = CStringGetTextDatum(secconn_transport_name(e->transport));
-		nulls[6] = false;
+			set_datum(values, nulls, 5,
+					  DirectFunctionCall1(inet_in, CStringGetDatum(e->client_addr)));
+		set_text(values, nulls, 6, secconn_transport_name(e->transport));
 		if (e->transport == SECCONN_TRANSPORT_TLS && version)
-		{
-			values[7] = CStringGetTextDatum(version);
-			nulls[7] = false;
-		}
+			set_text(values, nulls, 7, version);
 		if (e->transport == SECCONN_TRANSPORT_TLS && e->cipher[0] != '\0')
-		{
-			values[8] = CStringGetTextDatum(e->cipher);
-			nulls[8] = false;
-		}
-		if (method)
-		{
-			values[9] = CStringGetTextDatum(method);
-			nulls[9] = false;
-		}
-		if (mechanism)
-		{
-			values[10] = CStringGetTextDatum(mechanism);
-			nulls[10] = false;
-		}
+			set_text(values, nulls, 8, e->cipher);
+		set_text(values, nulls, 9, method);
+		set_text(values, nulls, 10, mechanism);
 		values[11] = CStringGetTextDatum(action_name(e->action));
 		values[12] = violations_array(e->violations);
 		nulls[11] = nulls[12] = false;
@@ -784,13 +740,7 @@ stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 	require_shmem();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (tupdesc->natts != ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("secconn's SQL objects do not match its library"),
-				 errdetail("A function returns %d columns where the library has %d.",
-						   tupdesc->natts, ncols),
-				 errhint("Run ALTER EXTENSION secconn UPDATE.")));
+	check_result_columns(tupdesc, ncols);
 
 	secconn_read_counters(&c);
 	values[col++] = Int64GetDatum(c.checked);
@@ -811,17 +761,7 @@ stats_counters(FunctionCallInfo fcinfo, bool v1_1)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-Datum
-secconn_stats_counters(PG_FUNCTION_ARGS)
-{
-	return stats_counters(fcinfo, false);
-}
-
-Datum
-secconn_stats_counters_1_1(PG_FUNCTION_ARGS)
-{
-	return stats_counters(fcinfo, true);
-}
+SHAPES_1_0_AND_1_1(secconn_stats_counters, stats_counters)
 
 /*
  * secconn_hook_histogram(): one row per (path, bucket) of the hook-time
@@ -836,7 +776,7 @@ secconn_hook_histogram(PG_FUNCTION_ARGS)
 
 	require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
-	check_result_columns(rsinfo, 5);
+	check_result_columns(rsinfo->setDesc, 5);
 	secconn_read_counters(&counters);
 
 	for (int path = 0; path < 2; path++)
@@ -933,9 +873,10 @@ secconn_session_cipher_strong(PG_FUNCTION_ARGS)
 Datum
 secconn_session_auth_mechanism(PG_FUNCTION_ARGS)
 {
+	SecconnFacts facts;
 	const char *name;
 
-	if (!secconn_session_facts_valid)
+	if (!secconn_session_facts_known())
 	{
 		if (!secconn_shmem_ready())
 			ereport(NOTICE,
@@ -951,7 +892,8 @@ secconn_session_auth_mechanism(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 
-	name = secconn_auth_mech_name(secconn_session_facts.auth_mechanism);
+	secconn_current_facts(&facts);
+	name = secconn_auth_mech_name(facts.auth_mechanism);
 	if (name == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(name));

@@ -19,6 +19,8 @@
  *	  policy (what the server logs is a policy the DBA could write);
  *	- a parsed cipher list is evaluated as the authentication hook would,
  *	  against a TLS 1.2 and a TLS 1.3 cipher name;
+ *	- a parsed policy is evaluated against synthetic facts drawn from the
+ *	  bytes after the text (fuzz_evaluate.c);
  *	- the input is also looked up as a cipher name, as the SQL function
  *	  secconn_cipher_info() does with user input.
  *
@@ -40,6 +42,8 @@
 #undef fprintf
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+extern void fuzz_evaluate(const char *text, const SecconnPolicy *policy,
+						  const uint8_t *data, size_t size, size_t pos);
 
 static const int all_reqs[] = {
 	SECCONN_REQ_SSL, SECCONN_REQ_MIN_TLS, SECCONN_REQ_CIPHER,
@@ -188,7 +192,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* palloc'd, so that ASan has red zones right around the struct */
 	policy = palloc(sizeof(SecconnPolicy));
 	if (secconn_policy_parse(text, policy, &error))
+	{
 		check_parsed(text, policy);
+		fuzz_evaluate(text, policy, data, size, strlen(text) + 1);
+	}
 	else
 	{
 		if (error.word == NULL || error.detail == NULL)

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * pg_stubs.c
- *		Just enough of the backend for src/policy.c and src/cipher.c to run
+ *		Just enough of the backend for src/policy.c, evaluate.c and cipher.c to run
  *		outside a server, under libFuzzer and the sanitizers.
  *
  * Compiled against the real server headers (postgres.h), so every
