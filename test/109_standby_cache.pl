@@ -231,7 +231,7 @@ is($standby->safe_psql('postgres',
 }
 reject_ok($node, conn($node, user => 's_k'),
 	'label changed with no invalidation: plain TCP rejected on the standby',
-	req => 'ssl', had => $plain_tcp, source => 'the label on role "s_k"');
+	req => 'ssl', had => $PLAIN_TCP, source => 'the label on role "s_k"');
 
 # ---- the hook-time histograms agree with the counters, and reset ----
 my ($hit_total, $miss_total, $hits, $checked) = split /\|/, bg_query($mon, q{
