@@ -9,8 +9,21 @@
  * policies that apply: first those of the shared policy cache
  * (policycache.c), which can only admit; on any doubt, against those read
  * from the catalogs (catalog.c), which decide.  Which policies apply and
- * what their requirements mean is said in catalog.c and policy.c; what
- * each mode does, in the README.  The catalog reads run in an internal
+ * what their requirements mean is said in catalog.c and policy.c.
+ *
+ * When a connection is accepted or rejected:
+ *	- core rejected it (status != STATUS_OK): secconn does nothing;
+ *	- secconn.mode = off: nothing is checked, logged or counted;
+ *	- a policy cannot be evaluated: REJECTED in enforce mode (fail closed),
+ *	  admitted with a LOG line in warn mode;
+ *	- a requirement of a policy without mode=warn is violated: REJECTED
+ *	  with FATAL, SQLSTATE 28000, in enforce mode; admitted with one LOG
+ *	  line in warn mode;
+ *	- only requirements of mode=warn policies are violated: admitted, with
+ *	  one LOG line;
+ *	- nothing is violated: ACCEPTED silently.
+ *
+ * The catalog reads run in an internal
  * subtransaction, so that an error in them is caught and turned into a
  * decision (fail closed) instead of escaping as a FATAL without
  * secconn's message.
